@@ -1,0 +1,342 @@
+/**
+ * Stage 1 — TCP echo. Every byte a client sends comes back unchanged on the same connection, for
+ * many clients at once, and the server closes properly after the client's FIN.
+ */
+import { fail } from '../failure.ts';
+import { t } from '../i18n.ts';
+import type { Check } from '../types.ts';
+import { WireError } from '../wire/conn.ts';
+import { expectBytes, expectNothingMore } from './expect.ts';
+
+/** Bound on waiting for a small echo: a working server answers in well under 10 ms. */
+const REPLY_MS = 1500;
+
+const HINT_BINARY = t(
+  "Write back the Buffer you received, as is: no toString(), no setEncoding(), no string concatenation — those decode bytes as UTF-8 text and mangle anything that is not valid text.",
+  '把收到的 Buffer 原样写回去：不要 toString()，不要 setEncoding()，不要拼接字符串——这些操作会把字节当成 UTF-8 文本解码，不是合法文本的字节就会被改掉。',
+);
+const HINT_KEEP_READING = t(
+  "Keep echoing for as long as the connection is open: handle every 'data' event, not just the first, and don't close the socket after replying once.",
+  '只要连接还开着就继续回显：处理每一个 \'data\' 事件而不只是第一个，回复一次之后不要关闭 socket。',
+);
+const HINT_STREAM = t(
+  'TCP is a byte stream, not a message service: one write may arrive in many reads, and many writes in one read. An echo server must not care — echo each chunk as it arrives.',
+  'TCP 是字节流而不是消息服务：一次写入可能分成多次读到，多次写入也可能一次读到。回显服务器不必关心这些——每收到一块就回显一块。',
+);
+
+const line = (words: string[]): Buffer => Buffer.from(words.join(' ') + '\n');
+
+export const checks: Check[] = [
+  {
+    id: '1.1',
+    title: t('small text round trip', '短文本往返'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const msg = line(['hello,', 'socklab', ctx.rng.word()]);
+      await conn.send(msg);
+      await expectBytes(conn, msg, {
+        timeoutMs: REPLY_MS,
+        hint: t(
+          "Nothing, or not all of it, came back. In the 'connection' handler, listen for 'data' and write each chunk back: socket.on('data', (chunk) => socket.write(chunk)).",
+          "没有回显，或者没有全部回显。在 'connection' 回调里监听 'data'，把每一块写回去：socket.on('data', (chunk) => socket.write(chunk))。",
+        ),
+        hintWhenDifferent: t('Echo exactly what arrived: no prefix, no prompt, no added newline.', '原样回显收到的内容：不要加前缀、提示符或额外的换行。'),
+      });
+      await expectNothingMore(conn, 60, t('Echo exactly what arrived: no prefix, no prompt, no added newline.', '原样回显收到的内容：不要加前缀、提示符或额外的换行。'));
+    },
+  },
+  {
+    id: '1.2',
+    title: t('all 256 byte values come back unchanged', '256 种字节值全部原样返回'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const all = Buffer.from(ctx.rng.shuffle([...Array(256).keys()]));
+      await conn.send(all);
+      await expectBytes(conn, all, {
+        timeoutMs: REPLY_MS,
+        what: t('256 bytes, one of each value 0x00–0xff', '256 个字节，0x00–0xff 每个值一个'),
+        hint: HINT_BINARY,
+      });
+      await expectNothingMore(conn, 60, HINT_BINARY);
+    },
+  },
+  {
+    id: '1.3',
+    title: t('4 MiB echoed while still sending (backpressure)', '边发边收 4 MiB（背压，不丢数据）'),
+    points: 2,
+    timeoutMs: 15000,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const size = 4 * 1024 * 1024 + ctx.rng.int(0, 65535);
+      const data = ctx.rng.bytes(size);
+      const chunk = 64 * 1024;
+      // Write and read at the same time: a server that buffers everything until the client closes
+      // never answers, and one that ignores backpressure is still correct here (only slower).
+      const writing = (async () => {
+        for (let off = 0; off < size; off += chunk) await conn.send(data.subarray(off, off + chunk));
+      })();
+      writing.catch(() => {});
+      await expectBytes(conn, data, {
+        timeoutMs: 10000,
+        what: t(`the echo of ${size} bytes sent in ${Math.ceil(size / chunk)} writes`, `分 ${Math.ceil(size / chunk)} 次写入的 ${size} 字节的回显`),
+        hint: t(
+          "Echo each chunk as it arrives rather than collecting everything until the client closes. If the transfer stalls part-way, you may pause reading when write() returns false and never resume — resume on 'drain', or simply use socket.pipe(socket), which does both.",
+          "每收到一块就回显，不要攒到客户端关闭才发。如果传输中途卡住，可能是 write() 返回 false 时你暂停了读取却再也没有恢复——在 'drain' 事件里恢复，或者直接用 socket.pipe(socket)，它两件事都会做。",
+        ),
+        hintWhenDifferent: HINT_BINARY,
+      });
+      await writing;
+    },
+  },
+  {
+    id: '1.4',
+    title: t('several messages on one connection', '同一连接上的多条消息'),
+    points: 1,
+    timeoutMs: 6000,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const count = ctx.rng.int(3, 5);
+      for (let i = 1; i <= count; i++) {
+        const msg = line([`message ${i} of ${count}:`, ctx.rng.word(), ctx.rng.word()]);
+        await conn.send(msg);
+        await expectBytes(conn, msg, {
+          timeoutMs: REPLY_MS,
+          what: t(`the echo of message ${i} of ${count} (each sent after the previous echo came back)`, `第 ${i}/${count} 条消息的回显（每条都在上一条的回显收到之后才发送）`),
+          hint: i > 1 ? HINT_KEEP_READING : undefined,
+        });
+      }
+    },
+  },
+  {
+    id: '1.5',
+    title: t('a message written one byte at a time', '逐字节写入的一条消息'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const msg = line(['one', 'byte', 'at', 'a', 'time:', ctx.rng.word()]);
+      const bytes = [...msg].map((b) => Buffer.from([b]));
+      const writing = conn.sendChunks(bytes, 3);
+      writing.catch(() => {});
+      await expectBytes(conn, msg, {
+        timeoutMs: REPLY_MS + bytes.length * 10,
+        what: t(`the echo of ${msg.length} bytes sent in ${msg.length} separate writes`, `分 ${msg.length} 次单独写入的 ${msg.length} 字节的回显`),
+        hint: HINT_STREAM,
+      });
+      await writing;
+    },
+  },
+  {
+    id: '1.6',
+    title: t('several messages written as one write', '多条消息合成一次写入'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const count = ctx.rng.int(3, 6);
+      const msgs = Array.from({ length: count }, (_, i) => line([`line ${i + 1}:`, ctx.rng.word()]));
+      const all = Buffer.concat(msgs);
+      await conn.send(all);
+      await expectBytes(conn, all, {
+        timeoutMs: REPLY_MS,
+        what: t(`the echo of ${count} lines sent in a single write`, `一次写入的 ${count} 行的回显`),
+        hint: HINT_STREAM,
+      });
+    },
+  },
+  {
+    id: '1.7',
+    title: t('one client after another', '一个接一个的客户端'),
+    points: 1,
+    timeoutMs: 8000,
+    async run(ctx) {
+      const total = 5;
+      for (let i = 1; i <= total; i++) {
+        let conn;
+        try {
+          conn = await ctx.connect(`client ${i}`);
+        } catch (err) {
+          if (!(err instanceof WireError)) throw err;
+          fail({
+            kind: 'crashed',
+            summary: t(`client ${i} of ${total} could not connect after the earlier clients had left: ${err.text.en}`, `前面的客户端离开之后，第 ${i}/${total} 个客户端连不上：${err.text.zh}`),
+            expected: t('the server keeps accepting new connections after a client disconnects', '客户端断开后，服务器继续接受新连接'),
+            hint: t(
+              "A server outlives its clients: when one disconnects, clean up that socket only. Don't call process.exit() or server.close() in a socket's 'end' or 'close' handler.",
+              "服务器要比客户端活得久：某个客户端断开时，只清理那一个 socket。不要在 socket 的 'end' 或 'close' 回调里调用 process.exit() 或 server.close()。",
+            ),
+            conn: err.conn,
+          });
+        }
+        const msg = line([`client ${i} of ${total}`, ctx.rng.word()]);
+        await conn.send(msg);
+        await expectBytes(conn, msg, { timeoutMs: REPLY_MS, what: t(`the echo to client ${i} of ${total}`, `给第 ${i}/${total} 个客户端的回显`) });
+        conn.end();
+        await conn.readToEnd(REPLY_MS);
+        conn.abort();
+      }
+    },
+  },
+  {
+    id: '1.8',
+    title: t('10 clients at once while another stays connected', '一个客户端保持连接时另外 10 个同时访问'),
+    points: 2,
+    timeoutMs: 6000,
+    async run(ctx) {
+      // The first client connects, is served, and then just stays open. A server that handles one
+      // connection at a time (until it closes) will never get to the others.
+      const first = await ctx.connect('client 1 (stays connected)');
+      const hello = line(['client 1 is here']);
+      await first.send(hello);
+      await expectBytes(first, hello, { timeoutMs: REPLY_MS, what: t('the echo to client 1', '给客户端 1 的回显') });
+      const others = 10;
+      const oneAtATime = t(
+        'Serve every connection independently: in Node, each socket gets its own event handlers, so no loop over clients and no waiting for one client to leave. Never keep a single "current client".',
+        '每个连接都要各自独立地处理：在 Node 里，每个 socket 有自己的事件回调，所以不需要遍历客户端，也不用等一个客户端离开。不要只维护一个“当前客户端”。',
+      );
+      await Promise.all(
+        Array.from({ length: others }, async (_, k) => {
+          const label = `client ${k + 2}`;
+          const conn = await ctx.connect(label);
+          const msg = line([label, ctx.rng.word()]);
+          await conn.send(msg);
+          await expectBytes(conn, msg, {
+            timeoutMs: REPLY_MS,
+            what: t(`the echo to ${label}, sent while client 1 was still connected`, `给客户端 ${k + 2} 的回显（此时客户端 1 仍然连着）`),
+            hint: oneAtATime,
+          });
+        }),
+      );
+      const again = line(['client 1 again']);
+      await first.send(again);
+      await expectBytes(first, again, { timeoutMs: REPLY_MS, what: t('a second echo to client 1, after the others', '其他客户端之后，给客户端 1 的第二次回显') });
+    },
+  },
+  {
+    id: '1.9',
+    title: t('half-close: after our FIN, finish echoing, then close', '半关闭：收到 FIN 后发完回显再关闭'),
+    points: 2,
+    timeoutMs: 8000,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const size = 256 * 1024 + ctx.rng.int(0, 4095);
+      const data = ctx.rng.bytes(size);
+      await conn.send(data);
+      conn.end(); // FIN right behind the data: most of the echo is still to come
+      const bound = 3000;
+      const { data: got, how } = await conn.readToEnd(bound);
+      if (how === 'open' && got.length >= size) {
+        fail({
+          kind: 'not-closed',
+          summary: t(`the server echoed all ${size} bytes but had not closed the connection ${bound / 1000} s after our FIN`, `服务器回显了全部 ${size} 字节，但在我们发出 FIN ${bound / 1000} 秒后仍未关闭连接`),
+          expected: t('after the client half-closes: send what remains, then close (FIN) — the four-way close', '客户端半关闭后：发完剩下的数据，然后关闭（FIN）——即四次挥手'),
+          hint: t(
+            "When the client half-closes, the socket emits 'end'. Call socket.end() then (Node does it for you unless you created the server with allowHalfOpen: true).",
+            "客户端半关闭时，socket 会触发 'end' 事件，这时调用 socket.end()（除非你创建服务器时设置了 allowHalfOpen: true，否则 Node 会自动这么做）。",
+          ),
+          conn,
+        });
+      }
+      if (how === 'open') {
+        fail({
+          kind: 'hung',
+          summary: t(`${bound / 1000} s after our FIN, only ${got.length} of ${size} bytes had come back and the connection was still open`, `我们发出 FIN ${bound / 1000} 秒后，只收回了 ${got.length}/${size} 字节，连接仍然开着`),
+          expected: t(`all ${size} bytes back, then the server closes`, `收回全部 ${size} 字节，然后服务器关闭连接`),
+          hint: HINT_STREAM,
+          conn,
+        });
+      }
+      if (!got.equals(data)) {
+        fail({
+          kind: how === 'reset' ? 'reset' : 'closed-early',
+          summary: t(
+            `the server ${how === 'reset' ? 'reset' : 'closed'} the connection after echoing ${got.length} of ${size} bytes`,
+            `服务器在回显了 ${got.length}/${size} 字节后就${how === 'reset' ? '重置' : '关闭'}了连接`,
+          ),
+          expected: t(`all ${size} bytes back before the close`, `关闭之前收回全部 ${size} 字节`),
+          diff: { expected: data, actual: got },
+          hint: t(
+            "Data that is still being written is lost if you close with socket.destroy(), or exit, as soon as 'end' arrives. Use socket.end(): it sends the FIN only after everything written so far.",
+            "如果一收到 'end' 就用 socket.destroy() 关闭或者直接退出，还在发送中的数据就会丢失。用 socket.end()：它会在已写入的数据全部发出之后才发送 FIN。",
+          ),
+          conn,
+        });
+      }
+      if (how === 'reset') {
+        fail({
+          kind: 'reset',
+          summary: t('the server echoed everything but then reset the connection instead of closing it', '服务器回显了全部数据，但随后重置了连接，而不是正常关闭'),
+          expected: t('a normal close (FIN)', '正常关闭（FIN）'),
+          hint: t('Close with socket.end(), not socket.destroy() or resetAndDestroy().', '用 socket.end() 关闭，不要用 socket.destroy() 或 resetAndDestroy()。'),
+          conn,
+        });
+      }
+    },
+  },
+  {
+    id: '1.10',
+    title: t('a client that resets does not take the server down', '客户端重置连接不会让服务器宕掉'),
+    points: 1,
+    timeoutMs: 6000,
+    async run(ctx) {
+      const rude = await ctx.connect('client 1 (resets)');
+      await rude.send(ctx.rng.bytes(256 * 1024));
+      await rude.read(1, REPLY_MS); // the server is busy echoing to us...
+      rude.reset(); // ...when we slam the door: RST, with unread data in flight
+      await ctx.sleep(150);
+      let next;
+      try {
+        next = await ctx.connect('client 2');
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        fail({
+          kind: 'crashed',
+          summary: t(`after client 1 reset its connection, client 2 could not connect: ${err.text.en}`, `客户端 1 重置连接后，客户端 2 连不上了：${err.text.zh}`),
+          hint: t(
+            "A reset makes Node emit 'error' (ECONNRESET or EPIPE) on that socket, and an 'error' event with no listener crashes the whole process. Add socket.on('error', …) for every connection.",
+            "连接被重置时，Node 会在那个 socket 上触发 'error'（ECONNRESET 或 EPIPE），而没有监听器的 'error' 事件会让整个进程崩溃。给每个连接都加上 socket.on('error', …)。",
+          ),
+          conn: err.conn,
+        });
+      }
+      const msg = line(['still', 'there?', ctx.rng.word()]);
+      await next.send(msg);
+      await expectBytes(next, msg, { timeoutMs: REPLY_MS, what: t('the echo to client 2, after client 1 reset', '客户端 1 重置之后，给客户端 2 的回显') });
+    },
+  },
+  {
+    id: '1.11',
+    title: t('a connection that sends nothing and closes', '什么都不发就关闭的连接'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const quiet = await ctx.connect('client 1 (sends nothing)');
+      quiet.end();
+      await quiet.readToEnd(REPLY_MS);
+      quiet.abort();
+      await ctx.sleep(50);
+      let next;
+      try {
+        next = await ctx.connect('client 2');
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        fail({
+          kind: 'crashed',
+          summary: t(`after a client connected and closed without sending anything, the next client could not connect: ${err.text.en}`, `一个客户端连上后什么都没发就关闭了，之后的客户端连不上：${err.text.zh}`),
+          hint: t(
+            "An empty connection is normal (port scanners, health checks, a user pressing Ctrl-C). When a client closes, stop serving that socket only — don't exit or close the server. (In Python, 'if not data: break' must leave the per-client loop, not the accept loop.)",
+            "空连接很正常（端口扫描、健康检查、用户按了 Ctrl-C）。客户端关闭时，只停止服务那一个 socket——不要退出进程，也不要关闭服务器。（在 Python 里，'if not data: break' 应该跳出处理单个客户端的循环，而不是 accept 循环。）",
+          ),
+          conn: err.conn,
+        });
+      }
+      const msg = line(['after', 'the', 'quiet', 'one', ctx.rng.word()]);
+      await next.send(msg);
+      await expectBytes(next, msg, { timeoutMs: REPLY_MS, what: t('the echo to client 2', '给客户端 2 的回显') });
+    },
+  },
+];

@@ -1,0 +1,233 @@
+/**
+ * The engine: prepare a document root, start the server, run each check within its bound, restart
+ * the server if a check crashed it, tear everything down. Returns plain results; never prints.
+ */
+import { setMaxListeners } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckFailure, summarizeWire, toFailure } from './failure.ts';
+import { join, t, type Text } from './i18n.ts';
+import { createRng } from './rng.ts';
+import { trackTempDir, untrackTempDir } from './runner/processes.ts';
+import { RunningServer, ServerStartError, startServer, type ServerCommand } from './runner/server.ts';
+import type { Check, CheckContext, CheckResult, Failure, FailureKind, Stage, StageResult } from './types.ts';
+import { Conn, formatMs, WireError } from './wire/conn.ts';
+
+export interface GradeOptions {
+  seed: number;
+  server: ServerCommand;
+  /** Working directory of the server (the kit or the student's repo). */
+  cwd?: string;
+  /** Run teacher-only checks too (class mode, Gradescope). */
+  includeTeacherOnly?: boolean;
+  /** Run only these check ids. */
+  only?: readonly string[];
+  listenTimeoutMs?: number;
+  /** Extra environment for the server. */
+  env?: Record<string, string>;
+  /** Wrap the server's argv (sandboxing). */
+  wrap?: (argv: string[]) => string[];
+  /** Called as each check finishes (progress displays). */
+  onCheck?: (result: CheckResult) => void;
+}
+
+class TimeBoundExceeded extends Error {}
+
+export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeacherOnly' | 'only'>): Check[] {
+  return stage.checks.filter((c) => (opts.includeTeacherOnly || !c.teacherOnly) && (!opts.only || opts.only.includes(c.id)));
+}
+
+export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<StageResult> {
+  const started = Date.now();
+  const checks = checksToRun(stage, opts);
+  const root = await mkdtemp(path.join(os.tmpdir(), `socklab-${stage.slug}-`));
+  trackTempDir(root);
+  const results: CheckResult[] = [];
+  let server: RunningServer | undefined;
+  let startError: StageResult['startError'];
+  let startMs = 0;
+  const start = async (): Promise<RunningServer | undefined> => {
+    try {
+      const s = await startServer(opts.server, {
+        root,
+        cwd: opts.cwd,
+        env: opts.env,
+        listenTimeoutMs: opts.listenTimeoutMs,
+        wrap: opts.wrap,
+      });
+      return s;
+    } catch (err) {
+      if (!(err instanceof ServerStartError)) throw err;
+      startError = { kind: err.kind, text: err.text, output: err.output };
+      return undefined;
+    }
+  };
+  try {
+    await stage.prepareRoot?.(root, createRng(opts.seed, `${stage.slug}/root`));
+    server = await start();
+    startMs = server?.startedInMs ?? 0;
+    for (const check of checks) {
+      let restarted = false;
+      if (server && !server.alive) {
+        await server.stop();
+        server = await start();
+        restarted = true;
+      }
+      const result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
+      if (restarted && !result.passed && result.failure) {
+        result.failure.summary = join([result.failure.summary, t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')]);
+      }
+      results.push(result);
+      opts.onCheck?.(result);
+    }
+  } finally {
+    await server?.stop();
+    await rm(root, { recursive: true, force: true });
+    untrackTempDir(root);
+  }
+  const score = results.reduce((sum, r) => sum + r.points, 0);
+  const maxScore = results.reduce((sum, r) => sum + r.maxPoints, 0);
+  return {
+    stage: stage.number,
+    slug: stage.slug,
+    title: stage.title,
+    seed: opts.seed,
+    score,
+    maxScore,
+    passed: results.every((r) => r.passed),
+    checks: results,
+    ...(startError && results.every((r) => !r.passed) ? { startError } : {}),
+    startMs,
+    durationMs: Date.now() - started,
+  };
+}
+
+function notStarted(check: Check, err: NonNullable<StageResult['startError']>): CheckResult {
+  return {
+    id: check.id,
+    title: check.title,
+    passed: false,
+    points: 0,
+    maxPoints: check.points,
+    durationMs: 0,
+    ...(check.teacherOnly ? { teacherOnly: true } : {}),
+    failure: { kind: 'not-started', summary: err.text, ...(err.output ? { serverOutput: err.output } : {}) },
+  };
+}
+
+const WIRE_KIND: Record<string, FailureKind> = {
+  timeout: 'hung',
+  closed: 'closed-early',
+  reset: 'reset',
+  flooded: 'flooded',
+  refused: 'crashed',
+  aborted: 'hung',
+};
+
+export async function runCheck(check: Check, server: RunningServer, root: string, seed: number): Promise<CheckResult> {
+  const started = Date.now();
+  const controller = new AbortController();
+  setMaxListeners(1000, controller.signal); // one listener per connection a check opens
+  const conns: Conn[] = [];
+  const ctx: CheckContext = {
+    seed,
+    rng: createRng(seed, check.id),
+    host: server.host,
+    port: server.port,
+    root,
+    signal: controller.signal,
+    async connect(label, options) {
+      const conn = await Conn.open({
+        host: server.host,
+        port: server.port,
+        label: label ?? `client ${conns.length + 1}`,
+        signal: controller.signal,
+        maxBuffered: options?.maxBuffered,
+      });
+      conns.push(conn);
+      return conn;
+    },
+    async sleep(ms) {
+      await sleep(ms, undefined, { signal: controller.signal });
+    },
+    serverAlive: () => server.alive,
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new TimeBoundExceeded());
+      controller.abort();
+    }, check.timeoutMs);
+  });
+  const running = check.run(ctx);
+  running.catch(() => {}); // after a time-out the check winds down on its own; its error is not news
+  let failure: Failure | undefined;
+  try {
+    await Promise.race([running, bound]);
+  } catch (err) {
+    failure = await explain(err, check, conns, server);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+    for (const c of conns) c.abort();
+  }
+  return {
+    id: check.id,
+    title: check.title,
+    passed: !failure,
+    points: failure ? 0 : check.points,
+    maxPoints: check.points,
+    durationMs: Date.now() - started,
+    ...(check.teacherOnly ? { teacherOnly: true } : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+/** Turns whatever a check threw into a Failure, and notices when the real story is a crash. */
+async function explain(err: unknown, check: Check, conns: Conn[], server: RunningServer): Promise<Failure> {
+  const lastConn = conns[conns.length - 1];
+  let failure: Failure;
+  if (err instanceof CheckFailure) failure = toFailure(err.init, lastConn);
+  else if (err instanceof WireError) {
+    failure = toFailure({ kind: WIRE_KIND[err.kind] ?? 'wrong', summary: err.text, conn: err.conn }, lastConn);
+  } else if (err instanceof TimeBoundExceeded) {
+    const wire = lastConn ? summarizeWire(lastConn) : undefined;
+    failure = toFailure(
+      {
+        kind: 'hung',
+        summary: t(
+          `no verdict within this check's bound of ${formatMs(check.timeoutMs)}: the server stopped answering (it hung)`,
+          `在本检查的时限 ${formatMs(check.timeoutMs)} 内没有结果：服务器不再回应（卡住了）`,
+        ),
+        hint: wire && wire.receivedBytes === 0
+          ? t('Nothing came back at all. Is the server reading from the socket and writing replies to the same socket?', '什么都没有返回。服务器有没有从 socket 读取数据，并把回复写回同一个 socket？')
+          : undefined,
+      },
+      lastConn,
+    );
+  } else {
+    const msg = err instanceof Error ? err.message : String(err);
+    failure = { kind: 'grader-error', summary: t(`internal grader error: ${msg} — please report this`, `评测器内部错误：${msg}——请报告这个问题`) };
+  }
+  // A crash first shows up on the wire as a reset or a close; give the exit a moment to be noticed.
+  if (server.alive && ['closed-early', 'reset', 'crashed', 'hung'].includes(failure.kind)) {
+    await Promise.race([server.exited, sleep(150)]);
+  }
+  if (!server.alive && !server.stoppedByGrader) {
+    const exit = server.exitInfo!;
+    const how: Text = exit.signal
+      ? t(`was killed by ${exit.signal}`, `被信号 ${exit.signal} 终止`)
+      : t(`exited with code ${exit.code}`, `退出了，退出码 ${exit.code}`);
+    failure.kind = 'crashed';
+    failure.summary = join([t(`the server crashed: it ${how.en} during this check.`, `服务器崩溃了：它在本检查中${how.zh}。`), failure.summary]);
+    failure.serverOutput = server.outputTail(12);
+    failure.hint ??= t(
+      'Read the error above. A server must survive whatever one client does: handle the socket\'s \'error\' event and never call process.exit() for a single connection.',
+      '看看上面的错误信息。服务器必须经得起任何一个客户端的行为：处理 socket 的 \'error\' 事件，不要因为某一个连接就调用 process.exit()。',
+    );
+  }
+  return failure;
+}

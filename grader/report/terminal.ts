@@ -1,0 +1,211 @@
+/**
+ * The report a learner reads in the terminal: one line per check, then each failure in full —
+ * what happened on the wire, what was expected, what to try, and a command to reproduce it.
+ * Reads results; runs nothing.
+ */
+import { say, t, type Lang, type Text } from '../i18n.ts';
+import type { CheckResult, Failure, StageResult, WireSummary } from '../types.ts';
+import { formatMs } from '../wire/conn.ts';
+import { colors, padEnd, wrap, type Colors } from './style.ts';
+
+export interface TerminalOptions {
+  lang: Lang;
+  color: boolean;
+  width: number;
+  /** Show every failure in full (default: the first two, the rest as one line each). */
+  verbose?: boolean;
+  /** How the learner runs this server by hand (for "Try it"), e.g. "npx tsx exercises/…/server.ts". */
+  runByHand?: string;
+  /** The command that re-runs exactly this grading, shown next to the seed. */
+  rerun?: string;
+}
+
+const L = {
+  happened: t('What happened', '发生了什么'),
+  sent: t('Sent', '发送'),
+  received: t('Received', '收到'),
+  difference: t('Difference', '差异'),
+  expected: t('Expected', '期望'),
+  hint: t('Hint', '提示'),
+  tryIt: t('Try it', '动手试试'),
+  output: t('Server said', '服务器输出'),
+  where: t('Where', '位置'),
+};
+
+const KIND_LABEL: Record<Failure['kind'], Text> = {
+  wrong: t('wrong answer', '结果不对'),
+  hung: t('hung', '卡住了'),
+  crashed: t('crashed', '崩溃'),
+  'closed-early': t('closed early', '过早关闭'),
+  reset: t('reset', '连接被重置'),
+  flooded: t('flooded', '数据泛滥'),
+  'not-closed': t('never closed', '没有关闭'),
+  'not-started': t('did not start', '没有启动'),
+  'grader-error': t('grader error', '评测器错误'),
+};
+
+/** The first line of a stage report; printed before grading starts so the learner sees progress. */
+export function renderHeader(stage: { number: number; title: Text }, seed: number, opts: TerminalOptions): string {
+  const c = colors(opts.color);
+  const header = say(t(`socklab · stage ${stage.number} · ${stage.title.en}`, `socklab · 第 ${stage.number} 关 · ${stage.title.zh}`), opts.lang);
+  return c.bold(header) + c.dim(`   seed ${seed}`) + '\n';
+}
+
+/** Width of the title column, so lines printed one at a time still line up. */
+export function titleColumn(titles: readonly Text[], lang: Lang): number {
+  return Math.min(60, Math.max(0, ...titles.map((x) => stringWidth(say(x, lang)))));
+}
+
+/** One line per check: mark, id, title, and its time or what went wrong. */
+export function renderCheckLine(r: CheckResult, titleWidth: number, opts: TerminalOptions): string {
+  const c = colors(opts.color);
+  const s = (x: Text | string): string => say(x, opts.lang);
+  const mark = r.passed ? c.green('✔') : c.red('✘');
+  const extra = r.passed ? c.dim(formatMs(r.durationMs)) : c.red(s(KIND_LABEL[r.failure?.kind ?? 'wrong']));
+  return `  ${mark} ${r.id.padEnd(5)} ${padEnd(truncate(s(r.title), 60), titleWidth)}  ${extra}\n`;
+}
+
+/** Everything after the check lines: failures in full, the score, the seed to re-run with. */
+export function renderDetails(result: StageResult, opts: TerminalOptions): string {
+  const c = colors(opts.color);
+  const s = (x: Text | string): string => say(x, opts.lang);
+  const out: string[] = [];
+  if (result.startError) {
+    out.push('');
+    out.push(...block(c.red('✘ ') + s(t('The server did not start: ', '服务器没有启动：')) + s(result.startError.text), opts.width, ''));
+    if (result.startError.output) out.push(...indent(result.startError.output, '    ', c));
+    out.push('');
+    out.push(c.dim(s(t(`score 0/${result.maxScore}`, `得分 0/${result.maxScore}`))));
+    return out.join('\n') + '\n';
+  }
+  const failures = result.checks.filter((r) => !r.passed);
+  const full = opts.verbose ? failures : failures.slice(0, 2);
+  for (const r of full) {
+    out.push('');
+    out.push(...renderFailure(r, opts, c));
+  }
+  if (failures.length > full.length) {
+    out.push('');
+    out.push(c.dim(s(t(
+      `(${failures.length - full.length} more failures above; fix these first, or add --verbose to see every one in full)`,
+      `（上面还有 ${failures.length - full.length} 项未通过；先修好这几项，或者加上 --verbose 查看全部细节）`,
+    ))));
+  }
+  out.push('');
+  const passedCount = result.checks.length - failures.length;
+  const scoreLine = s(t(
+    `score ${result.score}/${result.maxScore} · ${passedCount} of ${result.checks.length} checks passed · ${formatMs(result.durationMs)}`,
+    `得分 ${result.score}/${result.maxScore} · 通过 ${passedCount}/${result.checks.length} 项检查 · 用时 ${formatMs(result.durationMs)}`,
+  ));
+  out.push((result.passed ? c.green : c.yellow)(c.bold(scoreLine)));
+  if (opts.rerun && !result.passed) out.push(c.dim(`${s(t('Same inputs again:', '用相同输入重跑：'))} ${opts.rerun}`));
+  if (result.passed) out.push(c.green(s(t(`Stage ${result.stage} complete.`, `第 ${result.stage} 关完成。`))));
+  return out.join('\n') + '\n';
+}
+
+/** A whole stage report at once (what the CLI prints piece by piece). */
+export function renderStage(result: StageResult, opts: TerminalOptions): string {
+  const width = titleColumn(result.checks.map((r) => r.title), opts.lang);
+  const lines = result.startError ? '' : result.checks.map((r) => renderCheckLine(r, width, opts)).join('');
+  return renderHeader({ number: result.stage, title: result.title }, result.seed, opts) + lines + renderDetails(result, opts);
+}
+
+function renderFailure(r: CheckResult, opts: TerminalOptions, c: Colors): string[] {
+  const s = (x: Text | string): string => say(x, opts.lang);
+  const f = r.failure!;
+  const out: string[] = [];
+  out.push(c.red(c.bold(`✘ ${r.id} ${s(r.title)}`)) + c.dim(`  (${s(KIND_LABEL[f.kind])})`));
+  const labelWidth = Math.max(...Object.values(L).map((l) => stringWidth(s(l)))) + 2;
+  const row = (label: Text, value: string, paint: (x: string) => string = (x) => x): void => {
+    const pad = '  ' + padEnd(s(label), labelWidth);
+    const lines = value.split('\n').flatMap((l) => (l.startsWith('  ') ? [l] : wrap(l, Math.max(20, opts.width - pad.length))));
+    lines.forEach((l, i) => out.push((i === 0 ? c.bold(pad) : ' '.repeat(stringWidth(pad))) + paint(l)));
+  };
+  row(L.happened, s(f.summary));
+  if (f.caret) row(L.where, `${f.caret.line}\n${c.red(f.caret.caret)} ${s(f.caret.note)}`);
+  if (f.wire) {
+    row(L.sent, describeSent(f.wire, opts.lang), c.cyan);
+    row(L.received, describeReceived(f.wire, opts.lang), c.magenta);
+  }
+  if (f.diff) row(L.difference, f.diff.map((l, i) => (i === 0 ? l : '  ' + l.trimStart())).join('\n'));
+  if (f.expected) row(L.expected, s(f.expected));
+  if (f.serverOutput) row(L.output, f.serverOutput.split('\n').map((l) => '  ' + l).join('\n').slice(2) || '(nothing)', c.dim);
+  if (f.hint) row(L.hint, s(f.hint), c.yellow);
+  if (f.reproduce) {
+    const server = opts.runByHand ? `${opts.runByHand}   ${s(t('# terminal 1', '# 终端 1'))}\n` : '';
+    row(L.tryIt, `${server}${f.reproduce}${opts.runByHand ? `   ${s(t('# terminal 2', '# 终端 2'))}` : ''}`, c.dim);
+  }
+  return out;
+}
+
+function describeSent(w: WireSummary, lang: Lang): string {
+  const sizes = w.writes <= 1 ? '' : ` (${w.writeSizes.join(', ')}${w.writes > w.writeSizes.length ? ', …' : ''})`;
+  const after = w.resetSent ? say(t(', then reset the connection', '，然后重置了连接'), lang) : w.finSent ? say(t(', then FIN (half-close)', '，然后发送 FIN（半关闭）'), lang) : '';
+  const head = say(
+    t(`${w.label}: ${w.writes} write${w.writes === 1 ? '' : 's'}, ${w.sentBytes} bytes${sizes}${after}`, `${w.label}：${w.writes} 次写入，共 ${w.sentBytes} 字节${sizes}${after}`),
+    lang,
+  );
+  return w.sentBytes > 0 ? `${head}\n${w.sentPreview}` : head;
+}
+
+function describeReceived(w: WireSummary, lang: Lang): string {
+  const end =
+    w.ending === 'fin'
+      ? say(t(', then the server closed the connection', '，然后服务器关闭了连接'), lang)
+      : w.ending === 'reset'
+        ? say(t(', then the connection was reset', '，然后连接被重置'), lang)
+        : w.ending === 'flooded'
+          ? say(t(', and more: we stopped reading (flooded)', '，而且还在继续：我们停止了读取（数据泛滥）'), lang)
+          : '';
+  if (w.receivedBytes === 0) return say(t('nothing', '什么也没有'), lang) + end;
+  return say(t(`${w.receivedBytes} bytes${end}`, `${w.receivedBytes} 字节${end}`), lang) + '\n' + w.receivedPreview;
+}
+
+function indent(text: string, prefix: string, c: Colors): string[] {
+  return text.split('\n').map((l) => c.dim(prefix + l));
+}
+
+function block(text: string, width: number, prefix: string): string[] {
+  return wrap(text, width - prefix.length).map((l) => prefix + l);
+}
+
+function stringWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u2e80-\u9fff\uac00-\ud7a3\uff00-\uffef]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+function truncate(s: string, max: number): string {
+  return stringWidth(s) <= max ? s : s.slice(0, max - 1) + '…';
+}
+
+/** The whole course at a glance, and where to go next. */
+export function renderCourse(results: StageResult[], opts: TerminalOptions): string {
+  const c = colors(opts.color);
+  const s = (x: Text | string): string => say(x, opts.lang);
+  const out: string[] = [c.bold(s(t('socklab · course progress', 'socklab · 课程进度'))) + c.dim(`   seed ${results[0]?.seed ?? ''}`)];
+  const titleWidth = Math.max(...results.map((r) => stringWidth(s(r.title))));
+  for (const r of results) {
+    const passed = r.checks.filter((x) => x.passed).length;
+    const mark = r.passed ? c.green('✔') : passed > 0 ? c.yellow('◐') : c.dim('○');
+    const status = r.startError
+      ? c.red(s(t('does not start', '无法启动')))
+      : r.passed
+        ? c.green(s(t('done', '完成')))
+        : passed > 0
+          ? c.yellow(s(t('in progress', '进行中')))
+          : c.dim(s(t('not started', '未开始')));
+    out.push(`  ${mark} ${String(r.stage).padStart(2)}  ${padEnd(s(r.title), titleWidth)}  ${`${passed}/${r.checks.length}`.padStart(5)}  ${String(r.score).padStart(3)}/${r.maxScore}  ${status}`);
+  }
+  const score = results.reduce((a, r) => a + r.score, 0);
+  const max = results.reduce((a, r) => a + r.maxScore, 0);
+  out.push('');
+  out.push(c.bold(s(t(`total ${score}/${max}`, `总分 ${score}/${max}`))));
+  const next = results.find((r) => !r.passed);
+  if (next) {
+    out.push(s(t(`Next: stage ${next.stage}, ${next.title.en} — read exercises/${next.slug}/README.md, then run: npm run grade ${next.stage}`, `下一步：第 ${next.stage} 关「${next.title.zh}」——先读 exercises/${next.slug}/README.zh-CN.md，然后运行：npm run grade ${next.stage}`)));
+  } else {
+    out.push(c.green(s(t('Every stage passes. Well done!', '所有关卡都通过了，干得漂亮！'))));
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,122 @@
+/**
+ * The shapes every part of the grader agrees on: a stage is data (a list of checks), a check is a
+ * function that drives connections and throws a `CheckFailure` saying what went wrong, and results
+ * are plain serialisable data that reports turn into text.
+ */
+import type { Text } from './i18n.ts';
+import type { Rng } from './rng.ts';
+import type { Conn } from './wire/conn.ts';
+
+export interface CheckContext {
+  readonly seed: number;
+  /** Seeded for this check alone (seed + check id). */
+  readonly rng: Rng;
+  readonly host: string;
+  readonly port: number;
+  /** The document root the grader prepared for this run (env STATIC_DIR of the server). */
+  readonly root: string;
+  /** Opens a recorded connection to the server under test. */
+  connect(label?: string, options?: { maxBuffered?: number }): Promise<Conn>;
+  /** Aborted when the check's time bound runs out; connections opened through `connect` close then. */
+  readonly signal: AbortSignal;
+  /** A pause that ends early (and throws) when the check is aborted. */
+  sleep(ms: number): Promise<void>;
+  /** Whether the server process is still running (a crash is reported as such). */
+  serverAlive(): boolean;
+}
+
+export interface Check {
+  /** "stage.n", stable across versions: gradebooks and Gradescope key on it. */
+  id: string;
+  title: Text;
+  points: number;
+  /** The most this check may take against a broken server; a passing server takes far less. */
+  timeoutMs: number;
+  /** Runs in class mode and on Gradescope, never in the student edition. */
+  teacherOnly?: boolean;
+  run(ctx: CheckContext): Promise<void>;
+}
+
+export interface Stage {
+  number: number;
+  /** Folder name under exercises/ and solutions/, e.g. "01-tcp-echo". */
+  slug: string;
+  title: Text;
+  checks: Check[];
+  /** Fills the document root for a run (stages that serve files). Seeded, so runs reproduce. */
+  prepareRoot?(dir: string, rng: Rng): Promise<void>;
+  /** Hints for `npm run hint N`, gentlest first: each one gives a little more away. */
+  hints?: Text[];
+}
+
+/** What kind of thing went wrong, so reports and teachers can tell a hang from a wrong answer. */
+export type FailureKind =
+  | 'wrong' // answered, but not what was expected
+  | 'hung' // stopped answering until the bound ran out
+  | 'crashed' // the server process exited
+  | 'closed-early' // closed the connection before it should
+  | 'reset' // reset the connection
+  | 'flooded' // sent far more than asked for
+  | 'not-closed' // never closed when it should have
+  | 'not-started' // the server never got to listen
+  | 'grader-error'; // a bug in the grader itself
+
+export interface WireSummary {
+  label: string;
+  writes: number;
+  sentBytes: number;
+  /** Sizes of the first writes, to show how the bytes were split. */
+  writeSizes: number[];
+  sentPreview: string;
+  finSent: boolean;
+  resetSent: boolean;
+  receivedBytes: number;
+  receivedPreview: string;
+  /** How the server ended the connection, if it did. */
+  ending?: 'fin' | 'reset' | 'flooded';
+  /** Milliseconds from connect to the last event. */
+  elapsedMs: number;
+}
+
+export interface Failure {
+  kind: FailureKind;
+  summary: Text;
+  expected?: Text;
+  hint?: Text;
+  wire?: WireSummary;
+  /** Binary difference lines: lengths, first differing offset, hex window. */
+  diff?: string[];
+  /** A parse error pointed at the first bad byte. */
+  caret?: { line: string; caret: string; note: Text };
+  /** A client command that reproduces the exchange against a server run by hand on port 9000. */
+  reproduce?: string;
+  /** The server's last output lines, when it crashed. */
+  serverOutput?: string;
+}
+
+export interface CheckResult {
+  id: string;
+  title: Text;
+  passed: boolean;
+  points: number;
+  maxPoints: number;
+  durationMs: number;
+  teacherOnly?: boolean;
+  failure?: Failure;
+}
+
+export interface StageResult {
+  stage: number;
+  slug: string;
+  title: Text;
+  seed: number;
+  score: number;
+  maxScore: number;
+  passed: boolean;
+  checks: CheckResult[];
+  /** Set when the server could not be started at all. */
+  startError?: { kind: string; text: Text; output: string };
+  /** How long the server took to listen, and the whole stage took. */
+  startMs: number;
+  durationMs: number;
+}

@@ -1,0 +1,125 @@
+/**
+ * Showing bytes to a human. Everything the grader prints about the wire goes through here, so the
+ * learner sees `"HTTP/1.1 200 OK\n"` (with the bare LF visible) instead of a line break.
+ */
+
+const NAMED: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x22: '\\"', 0x5c: '\\\\' };
+
+/** Is this whole buffer valid UTF-8? (Then we show characters, so Chinese text stays readable.) */
+function isUtf8(buf: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Escapes bytes the way a JSON string would, but byte-exact: printable ASCII as is, CR/LF/TAB as
+ * `\r \n \t`, other bytes as `\xNN`. Valid UTF-8 text keeps its characters. Returns the escaped
+ * pieces one per byte (multi-byte characters on their first byte), so callers can line up a caret.
+ */
+export function escapePieces(buf: Buffer): string[] {
+  const utf8 = isUtf8(buf);
+  const out: string[] = [];
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (NAMED[b] !== undefined) out.push(NAMED[b]!);
+    else if (b >= 0x20 && b < 0x7f) out.push(String.fromCharCode(b));
+    else if (utf8 && b >= 0xc0) {
+      const len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      out.push(buf.subarray(i, i + len).toString('utf8'));
+      for (let k = 1; k < len; k++) out.push('');
+      i += len - 1;
+    } else out.push('\\x' + b.toString(16).padStart(2, '0'));
+  }
+  return out;
+}
+
+/** `"hi\r\n"`, truncated after `max` bytes with a count of the rest. */
+export function escapeBytes(data: Buffer | string, max = 160): string {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  const shown = buf.subarray(0, max);
+  const body = escapePieces(shown).join('');
+  const rest = buf.length - shown.length;
+  return `"${body}"` + (rest > 0 ? ` … (+${rest} more bytes)` : '');
+}
+
+/**
+ * The escaped bytes around `offset`, with a caret line under the byte at `offset`:
+ *
+ *   "HTTP/1.1 200 OK\nContent-Type: text/html"
+ *                   ^
+ */
+export function caretAt(data: Buffer, offset: number, before = 40, after = 24): { line: string; caret: string } {
+  const start = Math.max(0, offset - before);
+  const end = Math.min(data.length, offset + after);
+  const pieces = escapePieces(data.subarray(start, end));
+  const prefix = (start > 0 ? '…' : '') + '"';
+  let col = prefix.length;
+  for (let i = 0; i < offset - start && i < pieces.length; i++) col += displayWidth(pieces[i]!);
+  const line = prefix + pieces.join('') + '"' + (end < data.length ? '…' : '');
+  return { line, caret: ' '.repeat(col) + '^' };
+}
+
+/** Terminal columns a string takes: CJK characters are two columns wide. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    w += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+      (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+      (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
+  }
+  return w;
+}
+
+/** Index of the first byte where `a` and `b` differ, or -1 when they are equal. */
+export function firstDifference(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+function hexRow(buf: Buffer, start: number, end: number, mark: number): string {
+  const cells: string[] = [];
+  for (let i = start; i < end; i++) {
+    const cell = i < buf.length ? buf[i]!.toString(16).padStart(2, '0') : '  ';
+    cells.push(i === mark ? `[${cell}]` : ` ${cell} `);
+  }
+  return cells.join('').trimEnd();
+}
+
+/**
+ * Explains how `actual` differs from `expected` for binary data: lengths, the first differing
+ * offset, and a hex window of both around it.
+ */
+export function describeByteDiff(expected: Buffer, actual: Buffer): string[] {
+  const at = firstDifference(expected, actual);
+  if (at < 0) return [];
+  const lines: string[] = [];
+  lines.push(`expected ${expected.length} bytes, received ${actual.length}; first difference at offset ${at}`);
+  const start = Math.max(0, at - 4);
+  const end = start + 12;
+  const offsetLabel = `@${start}`.padEnd(8);
+  lines.push(`  expected ${offsetLabel}${hexRow(expected, start, Math.min(end, Math.max(expected.length, at + 1)), at)}`);
+  lines.push(`  received ${offsetLabel}${actual.length > at ? hexRow(actual, start, Math.min(end, actual.length), at) : hexRow(actual, start, actual.length, -1) + ' (ends here)'}`);
+  return lines;
+}
+
+/** A printf(1) format string that produces exactly these bytes (POSIX octal escapes, quoted for sh). */
+export function printfLiteral(buf: Buffer): string {
+  let s = '';
+  for (const b of buf) {
+    if (b === 0x25) s += '%%';
+    else if (b === 0x5c) s += '\\\\';
+    else if (b === 0x27) s += "'\\''";
+    else if (b === 0x0a) s += '\\n';
+    else if (b === 0x0d) s += '\\r';
+    else if (b === 0x09) s += '\\t';
+    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
+    else s += '\\' + b.toString(8).padStart(3, '0');
+  }
+  return `'${s}'`;
+}
