@@ -29,7 +29,7 @@ Options:
   --file <path>       grade this server file instead of exercises/NN-*/server.ts
   --solution          grade the model solution (not in the student edition)
   --seed <n>          reproduce the random inputs of an earlier run
-  --only <ids>        run only these checks, e.g. --only 1.3,1.9
+  --check <ids>       run only these checks, e.g. --check 1.3,1.9
   --json              print one JSON document on stdout and nothing else
   --verbose           show every failure in full
   --lang <en|zh-CN>   language of messages (default: from LANG / LC_ALL)
@@ -39,7 +39,7 @@ Options:
 Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server did not start,
 4 the machine is not ready (Node too old, dependencies missing), 130 interrupted.`;
 
-class UsageError extends Error {
+export class UsageError extends Error {
   constructor(readonly text: ReturnType<typeof t>) {
     super(text.en);
   }
@@ -50,7 +50,7 @@ const options = {
   file: { type: 'string' },
   solution: { type: 'boolean' },
   seed: { type: 'string' },
-  only: { type: 'string' },
+  check: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   lang: { type: 'string' },
@@ -58,7 +58,7 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
+export type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let lang: Lang = pickLang(undefined, env) ?? 'en';
@@ -83,12 +83,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (positionals.length > 1) throw new UsageError(t(`expected at most one stage, got: ${positionals.join(' ')}`, `最多只能指定一关，收到了：${positionals.join(' ')}`));
     const seed = parseSeed(values.seed);
     const chosen = positionals.length ? [parseStage(positionals[0]!)] : stages;
-    if ((values.cmd || values.file || values.only) && chosen.length !== 1) {
-      const flag = values.cmd ? '--cmd' : values.file ? '--file' : '--only';
+    if ((values.cmd || values.file || values.check) && chosen.length !== 1) {
+      const flag = values.cmd ? '--cmd' : values.file ? '--file' : '--check';
       throw new UsageError(t(`${flag} grades one stage: name it, e.g. npm run grade -- 1 ${flag} …`, `${flag} 只能用于单独一关：请指明关卡，例如 npm run grade -- 1 ${flag} …`));
     }
     const plans = chosen.map((stage) => ({ stage, server: serverFor(stage, values) }));
-    const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+    const only = values.check?.split(',').map((s) => s.trim()).filter(Boolean);
     if (only) {
       const known = new Set(checksToRun(chosen[0]!, {}).map((c) => c.id));
       const unknown = only.filter((id) => !known.has(id));
@@ -141,13 +141,13 @@ function parseArgsOrUsage(argv: string[]): { values: Values; positionals: string
   }
 }
 
-function parseSeed(raw: string | undefined): number {
+export function parseSeed(raw: string | undefined): number {
   if (raw === undefined) return randomSeed();
   if (!/^\d{1,15}$/.test(raw)) throw new UsageError(t(`--seed takes a whole number, got '${raw}'`, `--seed 需要一个整数，收到的是 '${raw}'`));
   return Number(raw);
 }
 
-function parseStage(raw: string): Stage {
+export function parseStage(raw: string): Stage {
   const n = /^\d+$/.test(raw) ? Number(raw) : stages.find((s) => s.slug === raw || s.slug.slice(3) === raw)?.number;
   const stage = n === undefined ? undefined : findStage(n);
   if (!stage) {
@@ -157,7 +157,7 @@ function parseStage(raw: string): Stage {
   return stage;
 }
 
-function serverFor(stage: Stage, values: Values): { command: ServerCommand } {
+export function serverFor(stage: Stage, values: Values): { command: ServerCommand } {
   if (values.cmd) return { command: { kind: 'shell', command: values.cmd } };
   const rel = values.file ?? path.join(values.solution ? 'solutions' : 'exercises', stage.slug, 'server.ts');
   const file = path.resolve(values.file ? process.cwd() : kitRoot, rel);
@@ -177,7 +177,7 @@ function serverFor(stage: Stage, values: Values): { command: ServerCommand } {
   return { command: { kind: 'file', file } };
 }
 
-function runByHand(stage: Stage, cmd: ServerCommand): string {
+export function runByHand(stage: Stage, cmd: ServerCommand): string {
   if (cmd.kind === 'shell') return `PORT=9000 STATIC_DIR=static ${cmd.command.replaceAll('{port}', '9000').replaceAll('{root}', 'static')}`;
   const rel = path.relative(process.cwd(), cmd.file) || cmd.file;
   return `PORT=9000 npx tsx ${rel}`;
