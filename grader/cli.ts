@@ -2,12 +2,12 @@
  * `npm run grade [stage] [options]`: argument parsing, choosing what to run, printing, exit codes.
  * The grading itself lives in grade.ts; the words in report/.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT } from './exit-codes.ts';
 import { gradeStage, checksToRun } from './grade.ts';
-import { pickLang, say, t, type Lang } from './i18n.ts';
+import { pickLang, say, t, type Lang, type Text } from './i18n.ts';
 import { courseToJson, stageToJson } from './report/json.ts';
 import { terminalWidth, wantColor } from './report/style.ts';
 import { renderCheckLine, renderCourse, renderDetails, renderHeader, titleColumn, type TerminalOptions } from './report/terminal.ts';
@@ -17,13 +17,17 @@ import { kitRoot, type ServerCommand } from './runner/server.ts';
 import { findStage, stages } from './stages.ts';
 import type { Stage, StageResult } from './types.ts';
 
-const HELP = `Usage: npm run grade -- [stage] [options]
+const HELP = t(
+  `Usage: npm run grade -- [stage] [options]
 
   npm run grade                 grade every stage and show your progress
   npm run grade 3               grade stage 3 (exercises/03-*/server.ts)
+  npm run grade -- 3 --watch    re-grade stage 3 each time you save (Ctrl-C to stop)
+  npm run hint 3                hints for stage 3, one at a time
   npm run grade -- 1 --json     flags go after "--" (npm keeps flags before it for itself)
 
 Options:
+  --watch             re-grade whenever a file in the exercise's folder changes; Enter re-grades now
   --cmd "<command>"   grade any program instead of the exercise file; {port} and {root} are
                       substituted, and env PORT and STATIC_DIR are always set
   --file <path>       grade this server file instead of exercises/NN-*/server.ts
@@ -37,7 +41,32 @@ Options:
   -h, --help          this help
 
 Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server did not start,
-4 the machine is not ready (Node too old, dependencies missing), 130 interrupted.`;
+4 the machine is not ready (Node too old, dependencies missing), 130 interrupted.`,
+  `用法：npm run grade -- [关卡] [选项]
+
+  npm run grade                 评测所有关卡，显示你的进度
+  npm run grade 3               评测第 3 关（exercises/03-*/server.ts）
+  npm run grade -- 3 --watch    每次保存都重新评测第 3 关（按 Ctrl-C 退出）
+  npm run hint 3                第 3 关的提示，一次一条
+  npm run grade -- 1 --json     选项要写在 "--" 后面（"--" 之前的选项会被 npm 自己拿走）
+
+选项：
+  --watch             练习文件夹里有文件变化就重新评测；按回车立即重新评测
+  --cmd "<命令>"      评测任意程序而不是练习文件；{port} 和 {root} 会被替换，
+                      并且总会设置环境变量 PORT 和 STATIC_DIR
+  --file <路径>       评测这个服务器文件，而不是 exercises/NN-*/server.ts
+  --solution          评测参考答案（学生版没有）
+  --seed <n>          复现之前某次运行的随机输入
+  --check <编号>      只运行这些检查，例如 --check 1.3,1.9
+  --json              在标准输出上只打印一个 JSON 文档
+  --verbose           完整显示每一项失败
+  --lang <en|zh-CN>   消息语言（默认根据 LANG / LC_ALL 决定）
+  --list              列出所有关卡
+  -h, --help          显示本帮助
+
+退出码：0 全部通过，1 有检查未通过，2 命令行有误，3 服务器没能启动，
+4 环境没准备好（Node 版本太旧、没有安装依赖），130 被中断。`,
+);
 
 export class UsageError extends Error {
   constructor(readonly text: ReturnType<typeof t>) {
@@ -55,6 +84,7 @@ const options = {
   verbose: { type: 'boolean' },
   lang: { type: 'string' },
   list: { type: 'boolean' },
+  watch: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -62,6 +92,7 @@ export type Values = ReturnType<typeof parseArgs<{ options: typeof options; allo
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let lang: Lang = pickLang(undefined, env) ?? 'en';
+  if (argv[0] === '--hint') return (await import('./hint.ts')).hintMain(argv.slice(1), env); // npm run hint
   try {
     const { values, positionals } = parseArgsOrUsage(argv);
     // `npm run grade 1 --json` (without "--") hands --json to npm, which exposes it as env.
@@ -73,11 +104,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       lang = picked;
     }
     if (values.help) {
-      process.stdout.write(HELP + '\n');
+      process.stdout.write(say(HELP, lang) + '\n');
       return EXIT.passed;
     }
     if (values.list) {
-      process.stdout.write(stages.map((s) => `${String(s.number).padStart(2)}  ${s.slug.padEnd(22)} ${say(s.title, lang)}  (${s.checks.filter((c) => !c.teacherOnly).length} checks)`).join('\n') + '\n');
+      const count = (s: Stage): number => s.checks.filter((c) => !c.teacherOnly).length;
+      process.stdout.write(stages.map((s) => `${String(s.number).padStart(2)}  ${s.slug.padEnd(22)} ${say(s.title, lang)}  ${say(t(`(${count(s)} checks)`, `（${count(s)} 项检查）`), lang)}`).join('\n') + '\n');
       return EXIT.passed;
     }
     if (positionals.length > 1) throw new UsageError(t(`expected at most one stage, got: ${positionals.join(' ')}`, `最多只能指定一关，收到了：${positionals.join(' ')}`));
@@ -95,6 +127,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (unknown.length) throw new UsageError(t(`unknown check ${unknown.join(', ')} — stage ${chosen[0]!.number} has ${[...known].join(', ')}`, `没有检查项 ${unknown.join('、')}——第 ${chosen[0]!.number} 关有 ${[...known].join('、')}`));
     }
 
+    if (values.watch) return (await import('./watch.ts')).watchMain(positionals.length === 1 ? plans[0] : undefined, values, { seed, lang, only });
     installCleanupHandlers();
     const term: TerminalOptions = { lang, color: wantColor(), width: terminalWidth(), verbose: values.verbose };
     const results: StageResult[] = [];
@@ -105,15 +138,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const streaming = single && !values.json;
       const width = titleColumn(checksToRun(stage, { only }).map((c) => c.title), lang);
       if (streaming) process.stdout.write(renderHeader(stage, seed, stageTerm));
+      // Lines for checks that could not run wait: if the server never started, one message says so.
+      const notRun: string[] = [];
       const result = await gradeStage(stage, {
         seed,
         server: server.command,
         cwd: process.cwd(),
         only,
-        onCheck: streaming ? (r) => process.stdout.write(renderCheckLine(r, width, stageTerm)) : undefined,
+        onCheck: streaming
+          ? (r) => (r.failure?.kind === 'not-started' ? notRun.push(renderCheckLine(r, width, stageTerm)) : process.stdout.write(renderCheckLine(r, width, stageTerm)))
+          : undefined,
       });
       results.push(result);
-      if (streaming) process.stdout.write(renderDetails(result, stageTerm));
+      if (streaming) process.stdout.write((result.startError ? '' : notRun.join('')) + renderDetails(result, stageTerm));
     }
     if (values.json) {
       const doc = single ? stageToJson(results[0]!, lang) : courseToJson(results, seed, lang);
@@ -168,13 +205,27 @@ export function serverFor(stage: Stage, values: Values): { command: ServerComman
         ? t(`no model solution at ${shown} (the student edition has none)`, `${shown} 没有参考答案（学生版不包含参考答案）`)
         : values.file
           ? t(`file not found: ${shown}`, `找不到文件：${shown}`)
-          : t(
-              `${shown} is missing — was it renamed or moved? Restore it with: git checkout -- ${shown}`,
-              `${shown} 不见了——是不是被改名或移动了？可以这样恢复：git checkout -- ${shown}`,
-            ),
+          : missingExercise(shown),
     );
   }
   return { command: { kind: 'file', file } };
+}
+
+/** The exercise file is gone: say where it might have gone, and how to get it back. */
+function missingExercise(shown: string): Text {
+  const dir = path.dirname(path.resolve(shown));
+  const others = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(m?[jt]s|cjs|cts|mts)$/i.test(f)) : [];
+  if (others.length > 0) {
+    const found = others.map((f) => path.join(path.dirname(shown), f)).join(', ');
+    return t(
+      `${shown} is missing, but ${found} is there — the grader always runs server.ts, so rename it back (or grade it with --file ${path.join(path.dirname(shown), others[0]!)})`,
+      `${shown} 不见了，但有 ${found}——评测器只运行 server.ts，请把它改回这个名字（或者用 --file ${path.join(path.dirname(shown), others[0]!)} 评测它）`,
+    );
+  }
+  return t(
+    `${shown} is missing — was it renamed, moved or deleted? Get the original back with: git checkout -- ${shown}`,
+    `${shown} 不见了——是不是被改名、移动或删除了？可以这样取回原始文件：git checkout -- ${shown}`,
+  );
 }
 
 export function runByHand(stage: Stage, cmd: ServerCommand): string {

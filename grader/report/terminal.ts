@@ -14,6 +14,8 @@ export interface TerminalOptions {
   width: number;
   /** Show every failure in full (default: the first two, the rest as one line each). */
   verbose?: boolean;
+  /** How many failures to show in full when not verbose (default 2; watch mode shows 1). */
+  fullFailures?: number;
   /** How the learner runs this server by hand (for "Try it"), e.g. "npx tsx exercises/…/server.ts". */
   runByHand?: string;
   /** The command that re-runs exactly this grading, shown next to the seed. */
@@ -61,8 +63,11 @@ export function renderCheckLine(r: CheckResult, titleWidth: number, opts: Termin
   const c = colors(opts.color);
   const s = (x: Text | string): string => say(x, opts.lang);
   const mark = r.passed ? c.green('✔') : c.red('✘');
-  const extra = r.passed ? c.dim(formatMs(r.durationMs)) : c.red(s(KIND_LABEL[r.failure?.kind ?? 'wrong']));
-  return `  ${mark} ${r.id.padEnd(5)} ${padEnd(truncate(s(r.title), 60), titleWidth)}  ${extra}\n`;
+  const extraText = r.passed ? formatMs(r.durationMs) : s(KIND_LABEL[r.failure?.kind ?? 'wrong']);
+  const extra = r.passed ? c.dim(extraText) : c.red(extraText);
+  // On a narrow terminal the title gives way, so each check stays on one line.
+  const fit = Math.max(10, opts.width - 12 - stringWidth(extraText));
+  return `  ${mark} ${r.id.padEnd(5)} ${padEnd(truncate(s(r.title), Math.min(60, fit)), Math.min(titleWidth, fit))}  ${extra}\n`;
 }
 
 /** Everything after the check lines: failures in full, the score, the seed to re-run with. */
@@ -79,7 +84,7 @@ export function renderDetails(result: StageResult, opts: TerminalOptions): strin
     return out.join('\n') + '\n';
   }
   const failures = result.checks.filter((r) => !r.passed);
-  const full = opts.verbose ? failures : failures.slice(0, 2);
+  const full = opts.verbose ? failures : failures.slice(0, opts.fullFailures ?? 2);
   for (const r of full) {
     out.push('');
     out.push(...renderFailure(r, opts, c));
@@ -116,9 +121,10 @@ function renderFailure(r: CheckResult, opts: TerminalOptions, c: Colors): string
   const out: string[] = [];
   out.push(c.red(c.bold(`✘ ${r.id} ${s(r.title)}`)) + c.dim(`  (${s(KIND_LABEL[f.kind])})`));
   const labelWidth = Math.max(...Object.values(L).map((l) => stringWidth(s(l)))) + 2;
-  const row = (label: Text, value: string, paint: (x: string) => string = (x) => x): void => {
+  const row = (label: Text, value: string, paint: (x: string) => string = (x) => x, keepLines = false): void => {
     const pad = '  ' + padEnd(s(label), labelWidth);
-    const lines = value.split('\n').flatMap((l) => (l.startsWith('  ') ? [l] : wrap(l, Math.max(20, opts.width - pad.length))));
+    // Commands are never wrapped: a line break inside one would change what gets pasted.
+    const lines = value.split('\n').flatMap((l) => (keepLines || l.startsWith('  ') ? [l] : wrap(l, Math.max(20, opts.width - pad.length))));
     lines.forEach((l, i) => out.push((i === 0 ? c.bold(pad) : ' '.repeat(stringWidth(pad))) + paint(l)));
   };
   row(L.happened, s(f.summary));
@@ -133,7 +139,7 @@ function renderFailure(r: CheckResult, opts: TerminalOptions, c: Colors): string
   if (f.hint) row(L.hint, s(f.hint), c.yellow);
   if (f.reproduce) {
     const server = opts.runByHand ? `${opts.runByHand}   ${s(t('# terminal 1', '# 终端 1'))}\n` : '';
-    row(L.tryIt, `${server}${f.reproduce}${opts.runByHand ? `   ${s(t('# terminal 2', '# 终端 2'))}` : ''}`, c.dim);
+    row(L.tryIt, `${server}${f.reproduce}${opts.runByHand ? `   ${s(t('# terminal 2', '# 终端 2'))}` : ''}`, c.dim, true);
   }
   return out;
 }
@@ -176,7 +182,13 @@ function stringWidth(s: string): number {
 }
 
 function truncate(s: string, max: number): string {
-  return stringWidth(s) <= max ? s : s.slice(0, max - 1) + '…';
+  if (stringWidth(s) <= max) return s;
+  let out = '';
+  for (const ch of s) {
+    if (stringWidth(out + ch) > max - 1) break;
+    out += ch;
+  }
+  return out + '…';
 }
 
 /** The whole course at a glance, and where to go next. */
@@ -203,7 +215,7 @@ export function renderCourse(results: StageResult[], opts: TerminalOptions): str
   out.push(c.bold(s(t(`total ${score}/${max}`, `总分 ${score}/${max}`))));
   const next = results.find((r) => !r.passed);
   if (next) {
-    out.push(s(t(`Next: stage ${next.stage}, ${next.title.en} — read exercises/${next.slug}/README.md, then run: npm run grade ${next.stage}`, `下一步：第 ${next.stage} 关「${next.title.zh}」——先读 exercises/${next.slug}/README.zh-CN.md，然后运行：npm run grade ${next.stage}`)));
+    out.push(...wrap(s(t(`Next: stage ${next.stage}, ${next.title.en} — read exercises/${next.slug}/README.md, then run: npm run grade ${next.stage}`, `下一步：第 ${next.stage} 关「${next.title.zh}」——先读 exercises/${next.slug}/README.zh-CN.md，然后运行：npm run grade ${next.stage}`)), opts.width));
   } else {
     out.push(c.green(s(t('Every stage passes. Well done!', '所有关卡都通过了，干得漂亮！'))));
   }
