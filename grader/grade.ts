@@ -75,7 +75,15 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         server = await start();
         restarted = true;
       }
-      const result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
+      let result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
+      if (server && result.failure?.kind === 'crashed') {
+        // A server may die from what the previous check did last (its client leaving), just as
+        // this check begins. Run a crashed check once more on a fresh server: a crash that this
+        // check causes happens again, and one it merely witnessed is blamed where it belongs.
+        await server.stop();
+        server = await start();
+        result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
+      }
       if (restarted && !result.passed && result.failure) {
         result.failure.summary = join([result.failure.summary, t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')]);
       }

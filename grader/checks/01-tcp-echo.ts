@@ -9,7 +9,7 @@ import { WireError } from '../wire/conn.ts';
 import { expectBytes, expectNothingMore } from './expect.ts';
 
 /** Bound on waiting for a small echo: a working server answers in well under 10 ms. */
-const REPLY_MS = 1500;
+const REPLY_MS = 1000;
 
 const HINT_BINARY = t(
   "Write back the Buffer you received, as is: no toString(), no setEncoding(), no string concatenation — those decode bytes as UTF-8 text and mangle anything that is not valid text.",
@@ -24,6 +24,12 @@ const HINT_STREAM = t(
   'TCP 是字节流而不是消息服务：一次写入可能分成多次读到，多次写入也可能一次读到。回显服务器不必关心这些——每收到一块就回显一块。',
 );
 
+/** Whether a promise has settled, without waiting for it. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol();
+  return (await Promise.race([p.then(() => true, () => true), Promise.resolve(pending)])) !== pending;
+}
+
 const line = (words: string[]): Buffer => Buffer.from(words.join(' ') + '\n');
 
 export const checks: Check[] = [
@@ -33,7 +39,7 @@ export const checks: Check[] = [
     points: 1,
     timeoutMs: 4000,
     async run(ctx) {
-      const conn = await ctx.connect();
+      const conn = await ctx.connect('client', { maxBuffered: 1024 * 1024 });
       const msg = line(['hello,', 'socklab', ctx.rng.word()]);
       await conn.send(msg);
       await expectBytes(conn, msg, {
@@ -80,13 +86,29 @@ export const checks: Check[] = [
         for (let off = 0; off < size; off += chunk) await conn.send(data.subarray(off, off + chunk));
       })();
       writing.catch(() => {});
+      const hintStream = t(
+        "Echo each chunk as it arrives rather than collecting everything until the client closes. If the transfer stalls part-way, you may pause reading when write() returns false and never resume — resume on 'drain', or simply use socket.pipe(socket), which does both.",
+        "每收到一块就回显，不要攒到客户端关闭才发。如果传输中途卡住，可能是 write() 返回 false 时你暂停了读取却再也没有恢复——在 'drain' 事件里恢复，或者直接用 socket.pipe(socket)，它两件事都会做。",
+      );
+      try {
+        await conn.waitFor(1, REPLY_MS); // fail fast when nothing comes back at all
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        fail({
+          kind: err.kind === 'timeout' ? 'hung' : err.kind === 'reset' ? 'reset' : 'closed-early',
+          summary: t(
+            `we kept sending (${conn.sentTotal} bytes so far) but no echo came back: ${err.text.en}`,
+            `我们一直在发送（目前 ${conn.sentTotal} 字节），但没有收到任何回显：${err.text.zh}`,
+          ),
+          expected: t('the echo to start flowing back while we are still sending', '在我们还在发送时，回显就开始流回来'),
+          hint: hintStream,
+          conn,
+        });
+      }
       await expectBytes(conn, data, {
         timeoutMs: 10000,
         what: t(`the echo of ${size} bytes sent in ${Math.ceil(size / chunk)} writes`, `分 ${Math.ceil(size / chunk)} 次写入的 ${size} 字节的回显`),
-        hint: t(
-          "Echo each chunk as it arrives rather than collecting everything until the client closes. If the transfer stalls part-way, you may pause reading when write() returns false and never resume — resume on 'drain', or simply use socket.pipe(socket), which does both.",
-          "每收到一块就回显，不要攒到客户端关闭才发。如果传输中途卡住，可能是 write() 返回 false 时你暂停了读取却再也没有恢复——在 'drain' 事件里恢复，或者直接用 socket.pipe(socket)，它两件事都会做。",
-        ),
+        hint: hintStream,
         hintWhenDifferent: HINT_BINARY,
       });
       await writing;
@@ -176,7 +198,7 @@ export const checks: Check[] = [
         await conn.send(msg);
         await expectBytes(conn, msg, { timeoutMs: REPLY_MS, what: t(`the echo to client ${i} of ${total}`, `给第 ${i}/${total} 个客户端的回显`) });
         conn.end();
-        await conn.readToEnd(REPLY_MS);
+        await conn.readToEnd(300); // a server's FIN is polite, not required here
         conn.abort();
       }
     },
@@ -220,13 +242,27 @@ export const checks: Check[] = [
     id: '1.9',
     title: t('half-close: after our FIN, finish echoing, then close', '半关闭：收到 FIN 后发完回显再关闭'),
     points: 2,
-    timeoutMs: 8000,
+    timeoutMs: 10000,
     async run(ctx) {
       const conn = await ctx.connect();
-      const size = 256 * 1024 + ctx.rng.int(0, 4095);
+      // Enough data that the echo cannot all sit in kernel buffers while we hold off reading, so at
+      // the moment our FIN arrives the server still has echo to send: "send what remains, then close".
+      const size = 8 * 1024 * 1024 + ctx.rng.int(0, 4095);
       const data = ctx.rng.bytes(size);
-      await conn.send(data);
-      conn.end(); // FIN right behind the data: most of the echo is still to come
+      conn.holdReading();
+      const sending = conn.send(data).then(() => conn.end()); // FIN right behind the data
+      sending.catch(() => {});
+      // A server that respects backpressure stops reading when we stop; then our writes stall and
+      // we must read again. A server that ignores it swallows everything, and sees FIN with echo
+      // still queued in its own memory.
+      let last = -1;
+      for (let stalled = 0; stalled < 5 && !(await settled(sending)); ) {
+        await ctx.sleep(10);
+        stalled = conn.unsent === last ? stalled + 1 : 0;
+        last = conn.unsent;
+      }
+      if (await settled(sending)) await ctx.sleep(30);
+      conn.resumeReading();
       const bound = 3000;
       const { data: got, how } = await conn.readToEnd(bound);
       if (how === 'open' && got.length >= size) {
@@ -316,7 +352,7 @@ export const checks: Check[] = [
     async run(ctx) {
       const quiet = await ctx.connect('client 1 (sends nothing)');
       quiet.end();
-      await quiet.readToEnd(REPLY_MS);
+      await quiet.readToEnd(300);
       quiet.abort();
       await ctx.sleep(50);
       let next;

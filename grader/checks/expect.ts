@@ -64,13 +64,25 @@ export async function expectBytes(conn: Conn, expected: Buffer, opts: ExpectOpti
   }
 }
 
-/** After a complete reply, nothing more may arrive for `ms` (catches servers that add bytes). */
+/** After a complete reply, nothing more may arrive for `ms` (catches servers that add bytes or flood). */
 export async function expectNothingMore(conn: Conn, ms: number, hint: Text): Promise<void> {
   const extra = await conn.drainFor(ms);
+  if (conn.closed === 'flooded' || extra.length >= 64 * 1024) {
+    fail({
+      kind: 'flooded',
+      summary: t(
+        `after the expected bytes, the server kept sending: ${conn.receivedTotal} bytes in ${ms} ms, starting ${escapeBytes(extra, 40)} (flooded)`,
+        `在预期的字节之后，服务器一直在发送：${ms} 毫秒内共 ${conn.receivedTotal} 字节，开头是 ${escapeBytes(extra, 40)}（数据泛滥）`,
+      ),
+      expected: t('nothing beyond the reply', '回复之外不应该再有别的字节'),
+      hint,
+      conn,
+    });
+  }
   if (extra.length > 0) {
     fail({
       summary: t(`after the expected bytes, the server sent ${extra.length} more: ${escapeBytes(extra, 60)}`, `在预期的字节之后，服务器又多发了 ${extra.length} 字节：${escapeBytes(extra, 60)}`),
-      expected: t('nothing beyond the echo', '回显之外不应该再有别的字节'),
+      expected: t('nothing beyond the reply', '回复之外不应该再有别的字节'),
       hint,
       conn,
     });

@@ -223,6 +223,20 @@ export class Conn {
     await sleep(ms);
   }
 
+  /** Stop reading from the socket: the server's replies back up in the kernel and then in its own buffers. */
+  holdReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
+  /** Bytes we have written that the kernel has not taken yet (they wait in our user-space buffer). */
+  get unsent(): number {
+    return this.socket.writableLength;
+  }
+
   /** Half-close: send FIN. We can still read what the server sends back. */
   end(): void {
     this.record({ kind: 'fin-sent' });
@@ -280,6 +294,11 @@ export class Conn {
       default:
         return new WireError('closed', t(`the server closed the connection while we waited for ${what.en}; ${got.en}`, `在等待${what.zh}时服务器关闭了连接；${got.zh}`), this);
     }
+  }
+
+  /** Waits until at least `n` bytes are buffered, without consuming them. */
+  async waitFor(n: number, timeoutMs: number): Promise<void> {
+    await this.until(() => this.pendingBytes >= n, t(`the first ${n} bytes`, `最先的 ${n} 字节`), timeoutMs);
   }
 
   /** Exactly `n` bytes. */

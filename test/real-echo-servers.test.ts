@@ -1,0 +1,50 @@
+/**
+ * Real third-party echo servers must pass stage 1 through --cmd: the grader judges behaviour on the
+ * wire, not the language or library a server is written in.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { explainFailures, grade } from './helpers.ts';
+
+const has = (tool: string): boolean => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('real echo servers', () => {
+  const socat = has('socat');
+  if (!socat) console.warn('SKIPPED: socat is not installed (apt-get install socat); .ci/run installs it');
+
+  it.skipIf(!socat)('socat TCP-LISTEN:{port},reuseaddr,fork EXEC:cat passes every check of stage 1', async () => {
+    for (const seed of [1, 2, 3]) {
+      const result = await grade(1, { kind: 'shell', command: 'socat TCP-LISTEN:{port},reuseaddr,fork EXEC:cat' }, seed);
+      expect(result.passed, explainFailures(result)).toBe(true);
+    }
+  });
+
+  it('python3 echo through --cmd passes too (any language)', async () => {
+    const py = `
+import os, socket, threading
+def serve(c):
+    with c:
+        while True:
+            data = c.recv(65536)
+            if not data:
+                break
+            c.sendall(data)
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(os.environ["PORT"])))
+s.listen(64)
+while True:
+    conn, _ = s.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+`;
+    const result = await grade(1, { kind: 'shell', command: `python3 -c '${py}'` }, 4);
+    expect(result.passed, explainFailures(result)).toBe(true);
+  });
+});
