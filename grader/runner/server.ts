@@ -255,11 +255,49 @@ function explainEarlyExit(server: RunningServer, cmd: ServerCommand, port: numbe
   }
   const compile = describeCompileError(out, cmd);
   if (compile) return new ServerStartError('compile-error', compile.text, compile.frame);
+  const shown = tailLines(stripNodeInternals(out), 12);
+  if (exit.code === 0 && !exit.signal) {
+    return new ServerStartError(
+      'exited',
+      t(
+        `your server finished (exit code 0) without ever listening — a server stays running once it calls server.listen(Number(process.env.PORT)); is that call missing, or is server.close() called right away?`,
+        `你的服务器没有监听就结束了（退出码 0）——调用了 server.listen(Number(process.env.PORT)) 的服务器会一直运行；是不是漏了这个调用，或者一开始就调用了 server.close()？`,
+      ),
+      shown,
+    );
+  }
+  const error = firstError(out);
+  if (error) {
+    const at = error.where ? ` (${error.where})` : '';
+    return new ServerStartError(
+      'exited',
+      t(
+        `your server ${how} before it started listening: ${error.line}${at} — fix that and run again; its output is below`,
+        `你的服务器在开始监听之前就${howZh}：${error.line}${at}——修好它再运行一次；完整输出见下`,
+      ),
+      shown,
+    );
+  }
   return new ServerStartError(
     'exited',
     t(`your server ${how} before it started listening — its output is below`, `你的服务器在开始监听之前就${howZh}——输出见下`),
-    tailLines(stripNodeInternals(out), 12),
+    shown,
   );
+}
+
+/** The error line of an uncaught exception ("TypeError: …") and where in the learner's code it was thrown. */
+function firstError(out: string): { line: string; where?: string } | undefined {
+  const m = /^(?:Uncaught )?((?:[A-Z]\w*)?(?:Error|Exception)(?: \[[A-Z_]+\])?: .+)$/m.exec(out);
+  if (!m) return undefined;
+  const frame = out
+    .slice(m.index)
+    .split('\n')
+    .map((l) => /^\s+at (?:.*\()?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(l))
+    .find((f) => f && !/node_modules|node:internal/.test(f[1]!));
+  const line = m[1]!.length > 160 ? m[1]!.slice(0, 159) + '…' : m[1]!;
+  if (!frame) return { line };
+  const file = frame[1]!.replace(/^file:\/\//, '');
+  return { line, where: `${path.relative(process.cwd(), file) || file}:${frame[2]}:${frame[3]}` };
 }
 
 /** Node's stack lines inside node:internal are noise for a learner. */
