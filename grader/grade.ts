@@ -42,8 +42,10 @@ export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeach
 export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<StageResult> {
   const started = Date.now();
   const checks = checksToRun(stage, opts);
-  const root = await mkdtemp(path.join(os.tmpdir(), `socklab-${stage.slug}-`));
-  trackTempDir(root);
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), `socklab-${stage.slug}-`));
+  trackTempDir(tempDir);
+  // What the server serves: the temp folder itself, or the subfolder prepareRoot chose.
+  let root = tempDir;
   const results: CheckResult[] = [];
   let server: RunningServer | undefined;
   let startError: StageResult['startError'];
@@ -65,7 +67,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     }
   };
   try {
-    await stage.prepareRoot?.(root, createRng(opts.seed, `${stage.slug}/root`));
+    root = (await stage.prepareRoot?.(tempDir, createRng(opts.seed, `${stage.slug}/root`))) ?? tempDir;
     server = await start();
     startMs = server?.startedInMs ?? 0;
     for (const check of checks) {
@@ -92,8 +94,8 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     }
   } finally {
     await server?.stop();
-    await rm(root, { recursive: true, force: true });
-    untrackTempDir(root);
+    await rm(tempDir, { recursive: true, force: true });
+    untrackTempDir(tempDir);
   }
   const score = results.reduce((sum, r) => sum + r.points, 0);
   const maxScore = results.reduce((sum, r) => sum + r.maxPoints, 0);

@@ -43,8 +43,12 @@ export interface Stage {
   slug: string;
   title: Text;
   checks: Check[];
-  /** Fills the document root for a run (stages that serve files). Seeded, so runs reproduce. */
-  prepareRoot?(dir: string, rng: Rng): Promise<void>;
+  /**
+   * Fills the document root for a run (stages that serve files). Seeded, so runs reproduce. May
+   * return a subfolder of `dir` to serve instead of `dir` itself, leaving room for files outside the
+   * document root (the path-traversal check plants secrets there). All of `dir` is removed after.
+   */
+  prepareRoot?(dir: string, rng: Rng): Promise<string | void>;
   /** Hints for `npm run hint N`, gentlest first: each one gives a little more away. */
   hints?: Text[];
 }
