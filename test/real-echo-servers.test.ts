@@ -48,3 +48,17 @@ while True:
     expect(result.passed, explainFailures(result)).toBe(true);
   });
 });
+
+describe('ports', () => {
+  it('when the free port turns out to be taken (EADDRINUSE), the grader retries on another', async () => {
+    // get-port cannot reserve a port across processes, so another program may grab it first. This
+    // server fails that way on its first start only.
+    const mark = `/tmp/socklab-eaddrinuse-${process.pid}-${Date.now()}`;
+    const command =
+      `if [ ! -e ${mark} ]; then touch ${mark}; echo "Error: listen EADDRINUSE: address already in use :::{port}" >&2; exit 1; fi; ` +
+      `rm -f ${mark}; exec python3 -c 'import socket,os;s=socket.create_server(("127.0.0.1",int(os.environ["PORT"])));c,_=s.accept();c.sendall(c.recv(99))'`;
+    const result = await grade(1, { kind: 'shell', command }, 1, { only: ['1.1'] });
+    expect(result.startError).toBeUndefined();
+    expect(result.passed, explainFailures(result)).toBe(true);
+  });
+});
