@@ -133,7 +133,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const results: StageResult[] = [];
     const single = plans.length === 1 && positionals.length === 1;
     for (const { stage, server } of plans) {
-      const rerun = `npm run grade -- ${stage.number} --seed ${seed}${values.cmd ? ` --cmd '${values.cmd}'` : ''}${values.file ? ` --file ${values.file}` : ''}`;
+      const rerun = rerunCommand(stage, seed, values);
       const stageTerm: TerminalOptions = { ...term, runByHand: runByHand(stage, server.command), rerun };
       const streaming = single && !values.json;
       const width = titleColumn(checksToRun(stage, { only }).map((c) => c.title), lang);
@@ -228,8 +228,22 @@ function missingExercise(shown: string): Text {
   );
 }
 
+/** Quotes a word for sh, only when it needs it. */
+const q = (x: string): string => (/^[\w./,:=@%+-]+$/.test(x) ? x : `'${x.replaceAll("'", `'\\''`)}'`);
+
+/** The command that grades again with the same inputs: pasted into a shell, it must work as is. */
+export function rerunCommand(stage: Stage, seed: number, values: Values): string {
+  const flags = [
+    values.cmd !== undefined ? ` --cmd ${q(values.cmd)}` : '',
+    values.file !== undefined ? ` --file ${q(values.file)}` : '',
+    values.solution ? ' --solution' : '',
+    values.check !== undefined ? ` --check ${q(values.check)}` : '',
+  ];
+  return `npm run grade -- ${stage.number} --seed ${seed}${flags.join('')}`;
+}
+
 export function runByHand(stage: Stage, cmd: ServerCommand): string {
   if (cmd.kind === 'shell') return `PORT=9000 STATIC_DIR=static ${cmd.command.replaceAll('{port}', '9000').replaceAll('{root}', 'static')}`;
   const rel = path.relative(process.cwd(), cmd.file) || cmd.file;
-  return `PORT=9000 npx tsx ${rel}`;
+  return `PORT=9000 npx tsx ${q(rel)}`;
 }

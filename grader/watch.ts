@@ -15,7 +15,7 @@
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { UsageError, runByHand, type Values } from './cli.ts';
+import { UsageError, rerunCommand, runByHand, type Values } from './cli.ts';
 import { EXIT } from './exit-codes.ts';
 import { gradeStage } from './grade.ts';
 import { afterHint, renderHint } from './hint.ts';
@@ -203,7 +203,7 @@ export async function watchMain(plan: WatchPlan | undefined, values: Values, opt
       verbose: values.verbose,
       fullFailures: 1,
       runByHand: runByHand(stage, command),
-      rerun: `npm run grade -- ${stage.number} --seed ${opts.seed}${values.file ? ` --file ${values.file}` : ''}${values.solution ? ' --solution' : ''}`,
+      rerun: rerunCommand(stage, opts.seed, values),
     };
     // Clear the screen (and scrollback) on a terminal; in a log, a rule between runs instead.
     out.write(tty ? '\x1b[2J\x1b[3J\x1b[H' : (runNumber > 1 ? '\n' + '─'.repeat(Math.min(60, term.width)) + '\n' : ''));
