@@ -136,6 +136,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const rerun = rerunCommand(stage, seed, values);
       const stageTerm: TerminalOptions = { ...term, runByHand: runByHand(stage, server.command), rerun };
       const streaming = single && !values.json;
+      // Grading the whole course takes a while: say which stage is running, on a terminal only.
+      const progress = !single && !values.json && Boolean(process.stderr.isTTY);
+      if (progress) process.stderr.write(`\r\x1b[K${say(t(`grading stage ${stage.number} of ${plans.length}…`, `正在评测第 ${stage.number}/${plans.length} 关……`), lang)}`);
       const width = titleColumn(checksToRun(stage, { only }).map((c) => c.title), lang);
       if (streaming) process.stdout.write(renderHeader(stage, seed, stageTerm));
       // Lines for checks that could not run wait: if the server never started, one message says so.
@@ -152,6 +155,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       results.push(result);
       if (streaming) process.stdout.write((result.startError ? '' : notRun.join('')) + renderDetails(result, stageTerm));
     }
+    if (!single && !values.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     if (values.json) {
       const doc = single ? stageToJson(results[0]!, lang) : courseToJson(results, seed, lang);
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
