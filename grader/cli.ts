@@ -2,12 +2,13 @@
  * `npm run grade [stage] [options]`: argument parsing, choosing what to run, printing, exit codes.
  * The grading itself lives in grade.ts; the words in report/.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT } from './exit-codes.ts';
 import { gradeStage, checksToRun } from './grade.ts';
 import { pickLang, say, t, type Lang, type Text } from './i18n.ts';
+import { githubAnnotations, githubSummary } from './report/github.ts';
 import { courseToJson, stageToJson } from './report/json.ts';
 import { terminalWidth, wantColor } from './report/style.ts';
 import { renderCheckLine, renderCourse, renderDetails, renderHeader, titleColumn, type TerminalOptions } from './report/terminal.ts';
@@ -37,8 +38,18 @@ Options:
   --json              print one JSON document on stdout and nothing else
   --verbose           show every failure in full
   --lang <en|zh-CN>   language of messages (default: from LANG / LC_ALL)
+  --format <f>        terminal (default), json, or github: a Markdown summary to
+                      $GITHUB_STEP_SUMMARY and an annotation per failing check (Actions)
   --list              list the stages
   -h, --help          this help
+
+Teachers (docs/teachers.md):
+  --class <dir>       grade every student repo in <dir> (each subfolder is one repo)
+  --roster <csv>      or the repos listed in a CSV: student id, repo path
+  --stages <list>     stages to grade, e.g. 1-3 or 1,3 (default: all)
+  --jobs <n>          students graded at once (default: the number of cores)
+  --out <dir>         where gradebook.csv, results.json and report.html go (default: grades/<time>)
+  --only <ids>        regrade only these students, e.g. --only alice,bob (updates --out)
 
 Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server did not start,
 4 the machine is not ready (Node too old, dependencies missing), 130 interrupted.`,
@@ -61,8 +72,18 @@ Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server 
   --json              在标准输出上只打印一个 JSON 文档
   --verbose           完整显示每一项失败
   --lang <en|zh-CN>   消息语言（默认根据 LANG / LC_ALL 决定）
+  --format <格式>     terminal（默认）、json 或 github：把 Markdown 摘要写入
+                      $GITHUB_STEP_SUMMARY，并为每项未通过的检查生成注释（Actions）
   --list              列出所有关卡
   -h, --help          显示本帮助
+
+教师（docs/teachers.zh-CN.md）：
+  --class <文件夹>    评测 <文件夹> 里的每个学生仓库（每个子文件夹是一个仓库）
+  --roster <csv>      或者评测 CSV 中列出的仓库：学号, 仓库路径
+  --stages <列表>     要评测的关卡，例如 1-3 或 1,3（默认全部）
+  --jobs <n>          同时评测的学生数（默认等于 CPU 核数）
+  --out <文件夹>      gradebook.csv、results.json 和 report.html 的输出位置（默认 grades/<时间>）
+  --only <编号>       只重新评测这些学生，例如 --only alice,bob（更新 --out 中的结果）
 
 退出码：0 全部通过，1 有检查未通过，2 命令行有误，3 服务器没能启动，
 4 环境没准备好（Node 版本太旧、没有安装依赖），130 被中断。`,
@@ -85,6 +106,13 @@ const options = {
   lang: { type: 'string' },
   list: { type: 'boolean' },
   watch: { type: 'boolean' },
+  format: { type: 'string' },
+  class: { type: 'string' },
+  roster: { type: 'string' },
+  stages: { type: 'string' },
+  jobs: { type: 'string' },
+  out: { type: 'string' },
+  only: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -112,6 +140,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(stages.map((s) => `${String(s.number).padStart(2)}  ${s.slug.padEnd(22)} ${say(s.title, lang)}  ${say(t(`(${count(s)} checks)`, `（${count(s)} 项检查）`), lang)}`).join('\n') + '\n');
       return EXIT.passed;
     }
+    if (values.class !== undefined || values.roster !== undefined) return (await import('./class/cli.ts')).runClass(values, positionals, lang); // teacher mode
+    const classOnly = (['stages', 'jobs', 'out', 'only'] as const).find((k) => values[k] !== undefined);
+    if (classOnly) throw new UsageError(t(`--${classOnly} is for class grading: add --class DIR or --roster FILE`, `--${classOnly} 用于班级评测：请加上 --class DIR 或 --roster FILE`));
+    if (values.format !== undefined && !['terminal', 'json', 'github'].includes(values.format)) {
+      throw new UsageError(t(`--format takes terminal, json or github, got '${values.format}'`, `--format 只能是 terminal、json 或 github，收到的是 '${values.format}'`));
+    }
+    if (values.format === 'json') values.json = true;
+    const github = values.format === 'github';
     if (positionals.length > 1) throw new UsageError(t(`expected at most one stage, got: ${positionals.join(' ')}`, `最多只能指定一关，收到了：${positionals.join(' ')}`));
     const seed = parseSeed(values.seed);
     const chosen = positionals.length ? [parseStage(positionals[0]!)] : stages;
@@ -135,9 +171,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     for (const { stage, server } of plans) {
       const rerun = rerunCommand(stage, seed, values);
       const stageTerm: TerminalOptions = { ...term, runByHand: runByHand(stage, server.command), rerun };
-      const streaming = single && !values.json;
+      const streaming = single && !values.json && !github;
       // Grading the whole course takes a while: say which stage is running, on a terminal only.
-      const progress = !single && !values.json && Boolean(process.stderr.isTTY);
+      const progress = !single && !values.json && !github && Boolean(process.stderr.isTTY);
       if (progress) process.stderr.write(`\r\x1b[K${say(t(`grading stage ${stage.number} of ${plans.length}…`, `正在评测第 ${stage.number}/${plans.length} 关……`), lang)}`);
       const width = titleColumn(checksToRun(stage, { only }).map((c) => c.title), lang);
       if (streaming) process.stdout.write(renderHeader(stage, seed, stageTerm));
@@ -156,7 +192,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (streaming) process.stdout.write((result.startError ? '' : notRun.join('')) + renderDetails(result, stageTerm));
     }
     if (!single && !values.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    if (values.json) {
+    if (github) {
+      // Annotations on stdout (the runner reads them there); the summary where Actions shows it.
+      process.stdout.write(githubAnnotations(results, lang));
+      const summary = githubSummary(results, seed, lang);
+      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, summary);
+      else process.stdout.write(summary);
+    } else if (values.json) {
       const doc = single ? stageToJson(results[0]!, lang) : courseToJson(results, seed, lang);
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     } else if (!single) {

@@ -1,0 +1,69 @@
+/**
+ * What class grading produces: plain, serialisable data that the CSV, JSON and HTML reports read.
+ * A student's result is the engine's `StageResult`s plus what the class runner adds around them:
+ * the seed it derived, the limits it enforced, and a status a teacher can sort by.
+ */
+import type { Text } from '../i18n.ts';
+import type { StageResult } from '../types.ts';
+
+/** ok: graded normally · error: the repo or a server could not be run · timeout: a time limit cut grading short. */
+export type StudentStatus = 'ok' | 'error' | 'timeout';
+
+export interface ClassStageResult extends StageResult {
+  /** Set when a time limit stopped this stage: the checks that had finished keep their points. */
+  cut?: { limit: 'stage' | 'student'; ms: number };
+}
+
+export interface StudentResult {
+  id: string;
+  /** The repo folder as found (absolute). */
+  repo: string;
+  /** Derived from the class seed and the id: `npm run grade -- N --seed SEED` in the student's repo reproduces the inputs. */
+  seed: number;
+  status: StudentStatus;
+  /** Why the status is not ok, one line each. */
+  problems: Text[];
+  stages: ClassStageResult[];
+  score: number;
+  maxScore: number;
+  durationMs: number;
+}
+
+export interface SandboxInfo {
+  /** How student servers were confined. */
+  kind: 'bubblewrap' | 'none';
+  /** Said in the report header: what the sandbox did, or why there was none. */
+  note: Text;
+  /** The memory limit per server, when one could be enforced. */
+  memoryLimitBytes?: number;
+}
+
+export interface ClassLimits {
+  /** Per stage of one student; checks that finished before it keep their points. */
+  stageMs: number;
+  /** All stages of one student together. */
+  studentMs: number;
+  /** Per server process (RLIMIT_DATA): allocations beyond it fail and the server crashes. */
+  memoryBytes: number;
+  /** How long a server may take to start listening. */
+  listenMs: number;
+}
+
+export interface StageInfo {
+  number: number;
+  slug: string;
+  title: Text;
+  maxScore: number;
+  checks: { id: string; title: Text; points: number; teacherOnly: boolean }[];
+}
+
+export interface ClassResult {
+  classSeed: number;
+  startedAt: string;
+  durationMs: number;
+  jobs: number;
+  limits: ClassLimits;
+  sandbox: SandboxInfo;
+  stages: StageInfo[];
+  students: StudentResult[];
+}

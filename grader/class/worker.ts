@@ -1,0 +1,51 @@
+/**
+ * A grading worker: a child process of the class runner that grades one stage of one student at a
+ * time with this kit's engine, and reports each check as it finishes. Running stages here rather
+ * than in the runner means a time limit is enforced by killing this process (and the servers it
+ * started) — the one way to stop grading that cannot be argued with.
+ */
+import os from 'node:os';
+import { gradeStage } from '../grade.ts';
+import { installCleanupHandlers, killAllNow } from '../runner/processes.ts';
+import { findStage } from '../stages.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+import { wrapArgv } from './sandbox.ts';
+
+installCleanupHandlers();
+// The runner went away (even SIGKILL closes the channel): take every server down with us.
+process.on('disconnect', () => {
+  killAllNow();
+  process.exit(0);
+});
+
+const send = (msg: FromWorker): void => {
+  process.send?.(msg);
+};
+
+process.on('message', (msg: ToWorker) => {
+  if (msg.type !== 'grade') return;
+  const { job } = msg;
+  void (async () => {
+    try {
+      const stage = findStage(job.stage);
+      if (!stage) throw new Error(`no stage ${job.stage} in this kit`);
+      // Document roots are made under this worker's private temp folder, which the sandbox mounts.
+      const docRoot = os.tmpdir();
+      const result = await gradeStage(stage, {
+        seed: job.seed,
+        server: { kind: 'file', file: job.file },
+        cwd: job.repo,
+        includeTeacherOnly: job.includeTeacherOnly,
+        listenTimeoutMs: job.listenTimeoutMs,
+        env: job.env,
+        wrap: (argv) => wrapArgv(job.wrap, job.repo, docRoot, argv),
+        onCheck: (result) => send({ type: 'check', result }),
+      });
+      send({ type: 'done', result });
+    } catch (err) {
+      send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  })();
+});
+
+send({ type: 'ready' });

@@ -1,0 +1,109 @@
+/**
+ * `--format github`, for the student edition's Actions workflow: a Markdown summary for
+ * $GITHUB_STEP_SUMMARY (the run's page shows it) and `::error` workflow commands, which GitHub
+ * turns into annotations on the exercise file of each failing check. Reads results; runs nothing.
+ */
+import { say, t, type Lang, type Text } from '../i18n.ts';
+import type { CheckResult, FailureKind, StageResult } from '../types.ts';
+
+const KIND: Record<FailureKind, Text> = {
+  wrong: t('wrong answer', '结果不对'),
+  hung: t('hung', '卡住了'),
+  crashed: t('crashed', '崩溃'),
+  'closed-early': t('closed early', '过早关闭'),
+  reset: t('reset', '连接被重置'),
+  flooded: t('flooded', '数据泛滥'),
+  'not-closed': t('never closed', '没有关闭'),
+  'not-started': t('did not start', '没有启动'),
+  'grader-error': t('grader error', '评测器错误'),
+};
+
+/** Workflow command data: %, CR and LF are escaped; properties also escape : and ,. */
+export function escapeData(s: string): string {
+  return s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+export function escapeProperty(s: string): string {
+  return escapeData(s).replaceAll(':', '%3A').replaceAll(',', '%2C');
+}
+
+/** Markdown text outside code: no HTML, no table breaks. */
+function md(s: string): string {
+  return s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!).replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** A fenced block that the content cannot close early. */
+function fence(body: string): string {
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}text\n${body}\n${f}`;
+}
+
+/** One `::error` line per failing check (one per stage when the server did not start). */
+export function githubAnnotations(results: StageResult[], lang: Lang): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const file = `exercises/${r.slug}/server.ts`;
+    if (r.startError) {
+      const title = say(t(`socklab stage ${r.stage}: the server did not start`, `socklab 第 ${r.stage} 关：服务器没有启动`), lang);
+      const body = [say(r.startError.text, lang), r.startError.output].filter(Boolean).join('\n');
+      lines.push(`::error file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(body)}`);
+      continue;
+    }
+    for (const c of r.checks.filter((x) => !x.passed)) {
+      const f = c.failure;
+      const title = `socklab ${c.id} ${say(c.title, lang)} (${say(KIND[f?.kind ?? 'wrong'], lang)})`;
+      const body = [f ? say(f.summary, lang) : '', f?.expected ? `${say(t('Expected', '期望'), lang)}: ${say(f.expected, lang)}` : '', f?.hint ? `${say(t('Hint', '提示'), lang)}: ${say(f.hint, lang)}` : '']
+        .filter(Boolean)
+        .join('\n');
+      lines.push(`::error file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(body)}`);
+    }
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export function githubSummary(results: StageResult[], seed: number, lang: Lang): string {
+  const s = (x: Text | string): string => say(x, lang);
+  const score = results.reduce((a, r) => a + r.score, 0);
+  const max = results.reduce((a, r) => a + r.maxScore, 0);
+  const out: string[] = [];
+  out.push(`## ${s(t(`socklab · ${score}/${max} points`, `socklab · ${score}/${max} 分`))}`, '');
+  out.push(`| | ${s(t('Stage', '关卡'))} | ${s(t('Checks passed', '通过的检查'))} | ${s(t('Points', '得分'))} |`, '|---|---|---|---|');
+  for (const r of results) {
+    const passed = r.checks.filter((c) => c.passed).length;
+    const mark = r.passed ? '✅' : passed > 0 ? '🟡' : '❌';
+    out.push(`| ${mark} | ${r.stage} · ${md(s(r.title))} | ${passed}/${r.checks.length} | ${r.score}/${r.maxScore} |`);
+  }
+  for (const r of results.filter((x) => !x.passed)) {
+    out.push('', `### ${s(t(`Stage ${r.stage} · ${r.title.en}`, `第 ${r.stage} 关 · ${r.title.zh}`))} — ${r.score}/${r.maxScore}`, '');
+    if (r.startError) {
+      out.push(`❌ ${md(s(t('The server did not start: ', '服务器没有启动：')))}${md(s(r.startError.text))}`);
+      if (r.startError.output) out.push('', fence(r.startError.output));
+      continue;
+    }
+    out.push(`| | ${s(t('Check', '检查'))} | ${s(t('Points', '得分'))} |`, '|---|---|---|');
+    for (const c of r.checks) out.push(`| ${c.passed ? '✅' : '❌'} | \`${c.id}\` ${md(s(c.title))} | ${c.points}/${c.maxPoints} |`);
+    for (const c of r.checks.filter((x) => !x.passed)) out.push('', ...failureDetails(c, lang));
+  }
+  out.push('', s(t(`Seed ${seed}. The same inputs on your machine: \`npm run grade -- --seed ${seed}\``, `种子 ${seed}。在你自己的电脑上用相同输入重跑：\`npm run grade -- --seed ${seed}\``)), '');
+  return out.join('\n');
+}
+
+function failureDetails(c: CheckResult, lang: Lang): string[] {
+  const s = (x: Text | string): string => say(x, lang);
+  const f = c.failure;
+  if (!f) return [];
+  const out = [`<details><summary>❌ ${md(`${c.id} ${s(c.title)}`)} — ${md(s(KIND[f.kind]))}</summary>`, ''];
+  out.push(`**${s(t('What happened', '发生了什么'))}:** ${md(s(f.summary))}`, '');
+  if (f.wire) {
+    out.push(`**${s(t('Sent', '发送'))}** (${md(f.wire.label)}, ${f.wire.sentBytes} ${s(t('bytes', '字节'))}):`, '', fence(f.wire.sentPreview), '');
+    out.push(`**${s(t('Received', '收到'))}** (${f.wire.receivedBytes} ${s(t('bytes', '字节'))}${f.wire.ending ? `, ${f.wire.ending}` : ''}):`, '', fence(f.wire.receivedPreview), '');
+  }
+  if (f.diff) out.push(fence(f.diff.join('\n')), '');
+  if (f.expected) out.push(`**${s(t('Expected', '期望'))}:** ${md(s(f.expected))}`, '');
+  if (f.serverOutput) out.push(`**${s(t('Server said', '服务器输出'))}:**`, '', fence(f.serverOutput), '');
+  if (f.hint) out.push(`**${s(t('Hint', '提示'))}:** ${md(s(f.hint))}`, '');
+  if (f.reproduce) out.push(`**${s(t('Try it', '动手试试'))}:**`, '', fence(f.reproduce), '');
+  out.push('</details>');
+  return out;
+}
