@@ -89,7 +89,7 @@ export function classReportHtml(result: ClassResult, opts: HtmlOptions): string 
   </div>
 </header>
 <main class="wrap">
-<p class="sandbox ${result.sandbox.kind === 'bubblewrap' ? 'on' : 'off'}"><strong>${result.sandbox.kind === 'bubblewrap' ? tt('Sandboxed.', '已沙箱隔离。') : tt('Not sandboxed.', '未沙箱隔离。')}</strong> ${s(result.sandbox.note)} ${tt(`Time limits: ${formatMs(result.limits.stageMs)} per stage, ${formatMs(result.limits.studentMs)} per student, and each check its own bound.`, `时间上限：每关 ${formatMs(result.limits.stageMs)}，每个学生 ${formatMs(result.limits.studentMs)}，每项检查另有各自的时限。`)}</p>
+<p class="sandbox ${result.sandbox.kind === 'bubblewrap' ? 'on' : 'off'}">${boldFirstSentence(say(result.sandbox.note, L))} ${tt(`Time limits: ${formatMs(result.limits.stageMs)} per stage, ${formatMs(result.limits.studentMs)} per student, and each check its own bound.`, `时间上限：每关 ${formatMs(result.limits.stageMs)}，每个学生 ${formatMs(result.limits.studentMs)}，每项检查另有各自的时限。`)}</p>
 <section class="cards">
   <div class="card"><div class="big">${n}</div><div class="label">${tt('students', '名学生')}</div><div class="sub">${tt(`${count('ok')} ok · ${count('error')} error · ${count('timeout')} timeout`, `正常 ${count('ok')} · 出错 ${count('error')} · 超时 ${count('timeout')}`)}</div></div>
   <div class="card"><div class="big">${round1(mean)}<span class="of"> / ${totalMax}</span></div><div class="label">${tt('average score', '平均分')}</div><div class="sub">${pct(mean, totalMax)}%</div></div>
@@ -104,7 +104,7 @@ export function classReportHtml(result: ClassResult, opts: HtmlOptions): string 
   out.push(`<section><h2>${tt('Score distribution', '分数分布')}</h2><div class="hist">`);
   buckets.forEach((b, i) => {
     const label = i === 10 ? '100%' : `${i * 10}–${i * 10 + 9}%`;
-    out.push(`<div class="col" title="${esc(label)}: ${b}"><div class="n">${b || ''}</div><div class="bar ${i === 10 ? 'full' : i >= 6 ? 'most' : i > 0 ? 'some' : 'none'}" style="height:${Math.round((100 * b) / peak)}%"></div><div class="x">${esc(label)}</div></div>`);
+    out.push(`<div class="col" title="${esc(label)}: ${b}"><div class="n">${b || ''}</div><div class="bar ${b === 0 ? 'empty' : i === 10 ? 'full' : i >= 6 ? 'most' : i > 0 ? 'some' : 'none'}" style="height:${Math.round((100 * b) / peak)}%"></div><div class="x">${esc(label)}</div></div>`);
   });
   out.push(`</div></section>`);
 
@@ -174,6 +174,12 @@ export function classReportHtml(result: ClassResult, opts: HtmlOptions): string 
 </html>
 `);
   return out.join('\n');
+}
+
+/** "Sandboxed with bubblewrap: …" → the part before the first colon in bold. */
+function boldFirstSentence(text: string): string {
+  const m = /^([^:：]+[:：])(.*)$/s.exec(text);
+  return m ? `<strong>${esc(m[1]!)}</strong>${esc(m[2]!)}` : esc(text);
 }
 
 function meter(value: number, max: number, label: string): string {
@@ -260,7 +266,7 @@ pre.sent{border-left:3px solid #2f6fde}pre.recv{border-left:3px solid #9b51e0}pr
 .card .label{color:var(--dim);text-transform:uppercase;font-size:11.5px;letter-spacing:.6px}.card .sub{font-size:12.5px;color:var(--dim);margin-top:2px}
 .hist{display:flex;gap:6px;align-items:flex-end;height:150px;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px 4px}
 .hist .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;height:100%;text-align:center}
-.hist .bar{border-radius:4px 4px 0 0;min-height:2px}.hist .n{font-size:12px;color:var(--dim)}.hist .x{font-size:10.5px;color:var(--dim);padding-top:3px;white-space:nowrap}
+.hist .bar{border-radius:4px 4px 0 0;min-height:2px}.hist .bar.empty{background:#eceff3}.hist .n{font-size:12px;color:var(--dim)}.hist .x{font-size:10.5px;color:var(--dim);padding-top:3px;white-space:nowrap}
 .bar.full,.fill.full{background:var(--full)}.bar.most,.fill.most{background:#d4a017}.bar.some,.fill.some{background:#e8793a}.bar.none,.fill.none{background:#d9d9d9}
 table.grid{width:100%;border-collapse:separate;border-spacing:0;background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden}
 table.grid th{background:var(--head);color:#fff;text-align:left;font-weight:600;padding:8px 10px;font-size:13px;position:sticky;top:0}
