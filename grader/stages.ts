@@ -5,6 +5,7 @@
 import { t } from './i18n.ts';
 import type { Stage } from './types.ts';
 import { checks as tcpEcho } from './checks/01-tcp-echo.ts';
+import { checks as fixedPage, prepareRoot as fixedPageRoot } from './checks/02-fixed-page.ts';
 import { checks as messageFraming } from './checks/04-message-framing.ts';
 
 export const stages: Stage[] = [
@@ -39,6 +40,14 @@ export const stages: Stage[] = [
         "背压：客户端读得比你写得慢时，socket.write() 会返回 false。这时先暂停读取（socket.pause()），等到 'drain' 事件再恢复。socket.pipe(socket) 一行就全包了——回显、背压，以及在客户端发来 FIN 后关闭你这一侧——但仍然需要那个 'error' 监听器。",
       ),
     ],
+  },
+  {
+    number: 2,
+    slug: '02-fixed-page',
+    title: t('A fixed page over HTTP', '用 HTTP 返回固定页面'),
+    checks: fixedPage,
+    prepareRoot: fixedPageRoot,
+    hints: [],
   },
   {
     number: 4,

@@ -1,0 +1,206 @@
+/**
+ * A fresh document root for every run of the file-serving stages, generated from the seed: random
+ * names and contents — HTML with Chinese text, CSS, JS, JSON, binary images, nested folders, a name
+ * with a space, a name in Chinese — so a server that hard-codes the kit's static/ folder fails, and
+ * `--seed N` rebuilds exactly the same site.
+ *
+ * Layout of the folder the engine hands to `prepareRoot`:
+ *
+ *   <dir>/site.json                   what was generated (read by the checks, never served)
+ *   <dir>/secret-<word>.txt           outside the document root: must never come back
+ *   <dir>/<root>/                     the document root (STATIC_DIR)
+ *   <dir>/<root>-private/secret-….txt a sibling whose name starts with the root's: catches
+ *                                     `resolved.startsWith(root)` without a trailing separator
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Rng } from './rng.ts';
+
+/** Media types a server may send for each extension: what nginx, Python and the IANA list use. */
+export const TYPES_BY_EXTENSION: Record<string, readonly string[]> = {
+  html: ['text/html'],
+  css: ['text/css'],
+  js: ['text/javascript', 'application/javascript', 'application/x-javascript'],
+  json: ['application/json'],
+  txt: ['text/plain'],
+  svg: ['image/svg+xml'],
+  png: ['image/png'],
+  jpg: ['image/jpeg'],
+  jpeg: ['image/jpeg'],
+  gif: ['image/gif'],
+  ico: ['image/x-icon', 'image/vnd.microsoft.icon'],
+};
+export const OCTET_STREAM = ['application/octet-stream'] as const;
+
+export function typesFor(file: string): readonly string[] {
+  const ext = path.extname(file).slice(1).toLowerCase();
+  return TYPES_BY_EXTENSION[ext] ?? OCTET_STREAM;
+}
+
+export type FileRole = 'index' | 'error' | 'text' | 'binary' | 'large' | 'unknown-type' | 'nested' | 'dir-index' | 'spaced' | 'unicode';
+
+export interface SiteFile {
+  /** Path under the document root, with "/" separators, as on disk. */
+  file: string;
+  /** The request-target that names it, percent-encoded where needed. */
+  url: string;
+  role: FileRole;
+}
+
+export interface Site {
+  /** The document root (absolute). */
+  root: string;
+  files: SiteFile[];
+  /** Request targets naming nothing in the root. */
+  missing: string[];
+  /** A real folder inside the root (for `/dir/../../secret` attempts). */
+  someDir: string;
+  /** Absolute paths of files outside the root whose contents must never be served. */
+  secrets: string[];
+}
+
+const MANIFEST = 'site.json';
+
+/** The site the checks of the stage that owns `root` can rely on (written by `prepareSite`). */
+export function loadSite(root: string): Site {
+  return JSON.parse(readFileSync(path.join(path.dirname(root), MANIFEST), 'utf8')) as Site;
+}
+
+/** Reads a file of the site as it is on disk now. */
+export function readSiteFile(site: Site, f: SiteFile | string): Buffer {
+  return readFileSync(path.join(site.root, typeof f === 'string' ? f : f.file));
+}
+
+const PHRASES = [
+  '你好，世界',
+  '欢迎来到套接字实验室',
+  '字节不是字符',
+  '请求头以一个空行结束',
+  'Content-Length 按字节计算',
+  '网络会把数据切成碎片',
+  '一个客户端不能拖垮整个服务器',
+  '路径要先解码再检查',
+  '状态码告诉客户端发生了什么',
+  '静态文件服务器',
+  '今天也要好好写代码',
+  '慢慢来，比较快',
+];
+const EMOJI = ['🚀', '🐢', '✅', '📦', '🔌', '🌏'];
+const DIR_NAMES = ['docs', 'assets', 'blog', 'img', 'notes', 'lib', 'posts', 'media'];
+const CHINESE_NAMES = ['笔记', '文档', '说明', '报告', '图片', '草稿'];
+
+const words = (rng: Rng, n: number): string => Array.from({ length: n }, () => rng.word()).join(' ');
+const phrase = (rng: Rng): string => `${rng.pick(PHRASES)}${rng.pick(['。', '！', '～', ''])} ${rng.pick(EMOJI)} ${rng.word()}`;
+const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const encodePath = (file: string): string => '/' + file.split('/').map(encodeURIComponent).join('/');
+
+function html(rng: Rng, title: string, links: readonly string[] = []): string {
+  const paragraphs = Array.from({ length: rng.int(2, 6) }, () => `  <p>${escapeHtml(phrase(rng))} ${words(rng, rng.int(3, 12))}</p>`);
+  const list = links.length ? [`  <ul>`, ...links.map((l) => `    <li><a href="${l}">${l}</a></li>`), `  </ul>`] : [];
+  return [
+    '<!doctype html>',
+    '<html lang="zh-CN">',
+    '<head>',
+    '  <meta charset="utf-8">',
+    `  <title>${escapeHtml(title)}</title>`,
+    '</head>',
+    '<body>',
+    `  <h1>${escapeHtml(title)}</h1>`,
+    ...paragraphs,
+    ...list,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** Random bytes behind a real file signature: every byte value, CR LF pairs, invalid UTF-8. */
+function binary(rng: Rng, signature: readonly number[], size: number): Buffer {
+  const body = rng.bytes(size);
+  Buffer.from(signature).copy(body, 0);
+  // Make sure the bytes that text handling mangles are there whatever the dice say.
+  Buffer.from([0x0d, 0x0a, 0x00, 0xff, 0xc3, 0x28, 0x0a, 0x80]).copy(body, signature.length);
+  return body;
+}
+
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const JPEG = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46];
+const GIF = [...Buffer.from('GIF89a')];
+const ICO = [0x00, 0x00, 0x01, 0x00, 0x01, 0x00];
+
+/**
+ * Writes a seeded site under `dir` and returns the document root to serve. `full` adds everything
+ * the routing stage asks for; without it, the fixed-page stage gets a small site whose index.html
+ * is what every request must return.
+ */
+export async function prepareSite(dir: string, rng: Rng, full: boolean): Promise<string> {
+  const rootName = `${rng.word(4, 7)}-site`;
+  const root = path.join(dir, rootName);
+  const files: SiteFile[] = [];
+  const write = (file: string, data: string | Buffer, role: FileRole): SiteFile => {
+    const abs = path.join(root, file);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, data);
+    const entry = { file, url: encodePath(file), role };
+    files.push(entry);
+    return entry;
+  };
+
+  const name = (ext: string): string => `${rng.word(3, 7)}-${rng.int(1, 99)}.${ext}`;
+  const css = name('css');
+  const js = name('js');
+  write(css, `body { color: #${rng.bytes(3).toString('hex')}; margin: ${rng.int(0, 40)}px; }\n/* ${words(rng, 3)} */\n`, 'text');
+  write(js, `// ${rng.pick(PHRASES)}\nconsole.log(${JSON.stringify(rng.word())}, ${rng.int(0, 9999)});\n`, 'text');
+  const dirA = `${rng.pick(DIR_NAMES)}-${rng.word(2, 4)}`;
+  const dirB = rng.word(3, 6);
+  const nestedPage = `${dirA}/${dirB}/${rng.word()}.html`;
+  const spaced = `${rng.word(3, 6)} ${rng.word(3, 6)}.html`;
+  const unicode = `${rng.pick(CHINESE_NAMES)}-${rng.word(3, 5)}.txt`;
+  const links = full ? [encodePath(nestedPage), `/${dirA}/`, encodePath(spaced), encodePath(unicode)] : [];
+  write('index.html', html(rng, `${rng.pick(PHRASES)} · ${rng.word()}`, links), 'index');
+  write('error.html', html(rng, `404 · ${rng.pick(['找不到这个页面', '页面不存在', '这里什么也没有'])} · ${rng.word()}`), 'error');
+  write(`${dirA}/${rng.word()}.txt`, `${phrase(rng)}\n`, 'nested');
+
+  let someDir = dirA;
+  if (full) {
+    write(name('json'), JSON.stringify({ name: rng.word(), count: rng.int(0, 1000), note: phrase(rng), tags: [rng.word(), rng.word()] }, null, 2) + '\n', 'text');
+    write(name('txt'), `${phrase(rng)}\n${words(rng, rng.int(5, 30))}\n`, 'text');
+    write(name('svg'), `<svg xmlns="http://www.w3.org/2000/svg" width="${rng.int(8, 64)}" height="${rng.int(8, 64)}"><circle cx="8" cy="8" r="${rng.int(2, 8)}" fill="#${rng.bytes(3).toString('hex')}"/></svg>\n`, 'text');
+    write(name('html'), html(rng, rng.pick(PHRASES)), 'text');
+    write(name('png'), binary(rng, PNG, rng.int(2000, 9000)), 'binary');
+    write(name(rng.pick(['jpg', 'jpeg'])), binary(rng, JPEG, rng.int(1000, 6000)), 'binary');
+    write(name('gif'), binary(rng, GIF, rng.int(300, 2000)), 'binary');
+    write(name('ico'), binary(rng, ICO, rng.int(300, 1500)), 'binary');
+    // Big enough that it cannot go out in one write: streaming and backpressure matter.
+    write(`${dirA}/${name('png')}`, binary(rng, PNG, rng.int(1_200_000, 1_600_000)), 'large');
+    write(`${rng.word(4, 8)}.sock${rng.word(2, 3)}`, binary(rng, [], rng.int(100, 900)), 'unknown-type');
+    write(rng.word(5, 9).toUpperCase(), `${words(rng, 6)}\n`, 'unknown-type');
+    write(`${dirA}/index.html`, html(rng, `${dirA} · ${rng.pick(PHRASES)}`), 'dir-index');
+    write(`${dirA}/${dirB}/index.html`, html(rng, `${dirB} · ${rng.pick(PHRASES)}`), 'dir-index');
+    write(nestedPage, html(rng, rng.pick(PHRASES)), 'nested');
+    write(`${dirA}/${dirB}/${name('css')}`, `p { padding: ${rng.int(1, 9)}em; }\n`, 'nested');
+    write(spaced, html(rng, `${spaced} · ${rng.pick(PHRASES)}`), 'spaced');
+    write(`${dirA}/${rng.word(3, 5)} ${rng.word(3, 5)} ${rng.int(1, 9)}.css`, `h1 { font-size: ${rng.int(10, 40)}px; }\n`, 'spaced');
+    write(unicode, `${phrase(rng)}\n`, 'unicode');
+    write(`${dirA}/${rng.pick(CHINESE_NAMES)} ${rng.word(3, 5)}.html`, html(rng, rng.pick(PHRASES)), 'unicode');
+    someDir = `${dirA}/${dirB}`;
+  } else {
+    write(`${dirA}/index.html`, html(rng, rng.pick(PHRASES)), 'dir-index');
+  }
+
+  const secretName = `secret-${rng.word(4, 8)}.txt`;
+  const secrets = [path.join(dir, secretName), path.join(dir, `${rootName}-private`, `secret-${rng.word(4, 8)}.txt`)];
+  for (const s of secrets) {
+    mkdirSync(path.dirname(s), { recursive: true });
+    writeFileSync(s, `SOCKLAB-SECRET-${rng.bytes(12).toString('hex')} — this file is outside the document root\n`);
+  }
+  const site: Site = {
+    root,
+    files,
+    missing: [`/${rng.word()}-${rng.int(1, 99)}.html`, `/${dirA}/${rng.word()}.css`, `/${rng.word()}/${rng.word()}/`, `/${secretName}`],
+    someDir,
+    secrets,
+  };
+  writeFileSync(path.join(dir, MANIFEST), JSON.stringify(site, null, 2));
+  return root;
+}
