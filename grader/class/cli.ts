@@ -45,7 +45,7 @@ export async function runClass(values: ClassCliValues, positionals: string[], la
     if (positionals.length) {
       throw new ClassInputError(t(`class grading takes no stage argument — use --stages ${positionals.join(',')}`, `班级评测不接受关卡参数——请用 --stages ${positionals.join(',')}`));
     }
-    let students = values.class !== undefined ? studentsFromClassDir(path.resolve(cwd, values.class)) : studentsFromRoster(path.resolve(cwd, values.roster!));
+    let students = values.class !== undefined ? studentsFromClassDir(path.resolve(cwd, values.class), values.class) : studentsFromRoster(path.resolve(cwd, values.roster!), values.roster);
     const stageNumbers = values.stages ? parseStageList(values.stages, allStages.map((s) => s.number)) : allStages.map((s) => s.number);
     const stages = allStages.filter((s) => stageNumbers.includes(s.number));
     let jobs = os.availableParallelism();
@@ -115,9 +115,7 @@ export async function runClass(values: ClassCliValues, positionals: string[], la
         students: [...keep, ...result.students].sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity)),
       };
     }
-    writeFileSync(path.join(out, 'gradebook.csv'), gradebookCsv(result, lang));
-    writeFileSync(path.join(out, 'results.json'), resultsJson(result));
-    writeFileSync(path.join(out, 'report.html'), classReportHtml(result, { lang, regrade }));
+    writeClassFiles(result, out, { lang, regrade });
     process.stdout.write(summary(result, out, cwd, lang));
     return EXIT.passed;
   } catch (err) {
@@ -127,6 +125,14 @@ export async function runClass(values: ClassCliValues, positionals: string[], la
     }
     throw err;
   }
+}
+
+/** The three files of a graded class. */
+export function writeClassFiles(result: ClassResult, out: string, opts: { lang: Lang; regrade?: (id: string) => string }): void {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'gradebook.csv'), gradebookCsv(result, opts.lang));
+  writeFileSync(path.join(out, 'results.json'), resultsJson(result));
+  writeFileSync(path.join(out, 'report.html'), classReportHtml(result, opts));
 }
 
 function quote(s: string): string {

@@ -22,8 +22,10 @@ export class ClassInputError extends Error {
   }
 }
 
-export function studentsFromClassDir(dir: string): StudentRepo[] {
+/** `shown` is how the teacher wrote the folder, for messages. */
+export function studentsFromClassDir(dir: string, shown = dir): StudentRepo[] {
   const abs = path.resolve(dir);
+  dir = shown;
   if (!existsSync(abs) || !statSync(abs).isDirectory()) {
     throw new ClassInputError(t(`--class ${dir}: no such folder`, `--class ${dir}：没有这个文件夹`));
   }
@@ -38,12 +40,12 @@ export function studentsFromClassDir(dir: string): StudentRepo[] {
   return students;
 }
 
-export function studentsFromRoster(file: string): StudentRepo[] {
+export function studentsFromRoster(file: string, shown = file): StudentRepo[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(path.resolve(file), 'utf8');
   } catch {
-    throw new ClassInputError(t(`--roster ${file}: cannot read this file`, `--roster ${file}：无法读取这个文件`));
+    throw new ClassInputError(t(`--roster ${shown}: cannot read this file`, `--roster ${shown}：无法读取这个文件`));
   }
   const base = path.dirname(path.resolve(file));
   const rows = parseCsv(text.replace(/^\ufeff/, '')).filter((r) => r.some((c) => c.trim() !== ''));
@@ -53,13 +55,13 @@ export function studentsFromRoster(file: string): StudentRepo[] {
   rows.forEach((row, i) => {
     const [id = '', repo = ''] = row.map((c) => c.trim());
     if (!id || !repo) {
-      throw new ClassInputError(t(`--roster ${file}: row ${i + 1} needs two columns, student id and repo path`, `--roster ${file}：第 ${i + 1} 行需要两列：学号和仓库路径`));
+      throw new ClassInputError(t(`--roster ${shown}: row ${i + 1} needs two columns, student id and repo path`, `--roster ${shown}：第 ${i + 1} 行需要两列：学号和仓库路径`));
     }
-    if (seen.has(id)) throw new ClassInputError(t(`--roster ${file}: student '${id}' appears twice`, `--roster ${file}：学生 '${id}' 出现了两次`));
+    if (seen.has(id)) throw new ClassInputError(t(`--roster ${shown}: student '${id}' appears twice`, `--roster ${shown}：学生 '${id}' 出现了两次`));
     seen.add(id);
     out.push(withProblem({ id, repo: path.resolve(base, repo) }));
   });
-  if (out.length === 0) throw new ClassInputError(t(`--roster ${file}: no students listed`, `--roster ${file}：没有列出任何学生`));
+  if (out.length === 0) throw new ClassInputError(t(`--roster ${shown}: no students listed`, `--roster ${shown}：没有列出任何学生`));
   return out;
 }
 

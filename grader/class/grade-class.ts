@@ -6,7 +6,7 @@
  * package.json, node_modules) is ever executed. Returns plain results; never prints.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checksToRun } from '../grade.ts';
@@ -64,6 +64,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
   const runId = randomUUID().slice(0, 12);
   const baseTmp = mkdtempSync(path.join(os.tmpdir(), 'socklab-class-'));
   trackTempDir(baseTmp);
+  chmodSync(baseTmp, 0o755); // holds only document roots, which a server run as nobody must read
   const { spec, info } = detectSandbox({ memoryBytes: limits.memoryBytes, allowSandbox: opts.sandbox ?? true, probeDir: baseTmp });
   // Outside a sandbox, servers share the real temp folder; inside, /tmp is their own.
   const serverTmp = spec.bwrap ? '/tmp' : os.tmpdir();

@@ -29,6 +29,8 @@ export function scrubbedEnv(extra: Record<string, string> = {}): Record<string, 
   const keep = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'TZ', 'HOME', 'SYSTEMROOT', 'NODE_EXTRA_CA_CERTS'];
   const env: Record<string, string> = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+  // The kit's own variables pass (test runs tag every process they start with SOCKLAB_TEST_TAG).
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('SOCKLAB_') && k !== 'SOCKLAB_CLASS_JOB' && v !== undefined) env[k] = v;
   return { ...env, ...extra };
 }
 

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { t } from '../i18n.ts';
+import { join, t, type Text } from '../i18n.ts';
 import { kitRoot } from '../runner/server.ts';
 import type { SandboxInfo } from './types.ts';
 
@@ -24,6 +24,8 @@ export interface WrapSpec {
   runtimePaths: string[];
   /** Running as root: drop every capability inside the sandbox. */
   dropCaps: boolean;
+  /** Running as root without bubblewrap: run servers as this unprivileged user (setpriv). */
+  dropTo?: { setpriv: string; uid: number; gid: number };
 }
 
 export function findExecutable(name: string, envPath = process.env.PATH ?? ''): string | undefined {
@@ -88,7 +90,8 @@ export function bwrapArgs(spec: WrapSpec, repo: string, docRoot: string): string
 
 /** Wraps a server's argv: bubblewrap (if any) around prlimit (if any) around the command. */
 export function wrapArgv(spec: WrapSpec, repo: string, docRoot: string, argv: string[]): string[] {
-  const limited = spec.prlimit && spec.memoryBytes ? [spec.prlimit, `--data=${spec.memoryBytes}`, '--', ...argv] : argv;
+  const user = spec.dropTo ? [spec.dropTo.setpriv, `--reuid=${spec.dropTo.uid}`, `--regid=${spec.dropTo.gid}`, '--clear-groups', '--'] : [];
+  const limited = spec.prlimit && spec.memoryBytes ? [...user, spec.prlimit, `--data=${spec.memoryBytes}`, '--', ...argv] : [...user, ...argv];
   return spec.bwrap ? [spec.bwrap, ...bwrapArgs(spec, repo, docRoot), ...limited] : limited;
 }
 
@@ -109,39 +112,37 @@ export function detectSandbox(opts: { memoryBytes: number; allowSandbox: boolean
     ? t(` Memory limit: ${mib} MiB per server.`, ` 内存上限：每个服务器 ${mib} MiB。`)
     : t(' No memory limit (prlimit from util-linux is not installed).', ' 没有内存上限（未安装 util-linux 的 prlimit）。');
   const memoryLimitBytes = prlimit ? opts.memoryBytes : undefined;
+  // Without a sandbox, a server running as root could rewrite the grader or the results: as root
+  // (a Gradescope container, a CI box), run servers as nobody instead.
+  const setpriv = process.getuid?.() === 0 ? findExecutable('setpriv') : undefined;
+  const unsandboxed = (why: Text): { spec: WrapSpec; info: SandboxInfo } => {
+    const dropTo = setpriv ? { setpriv, uid: 65534, gid: 65534 } : undefined;
+    const asNobody = dropTo ? t(' Servers ran as user nobody, not root.', ' 服务器以 nobody 用户而非 root 运行。') : t('', '');
+    return { spec: { ...spec, dropTo }, info: { kind: 'none', note: join([why, asNobody], ''), memoryLimitBytes } };
+  };
   if (!opts.allowSandbox) {
-    return { spec, info: { kind: 'none', note: t(`Not sandboxed (turned off).${memNote.en}`, `未使用沙箱（已关闭）。${memNote.zh}`), memoryLimitBytes } };
+    return unsandboxed(t(`Not sandboxed (turned off).${memNote.en}`, `未使用沙箱（已关闭）。${memNote.zh}`));
   }
   const bwrap = findExecutable('bwrap');
   if (!bwrap) {
-    return {
-      spec,
-      info: {
-        kind: 'none',
-        note: t(
-          `Not sandboxed: bubblewrap (bwrap) is not installed, so student servers ran as your user, each in its own process group with time limits.${memNote.en} Install bubblewrap to confine them.`,
-          `未使用沙箱：没有安装 bubblewrap（bwrap），学生的服务器以你的用户身份运行，各自在独立的进程组中并有时间限制。${memNote.zh}安装 bubblewrap 即可把它们隔离起来。`,
-        ),
-        memoryLimitBytes,
-      },
-    };
+    return unsandboxed(
+      t(
+        `Not sandboxed: bubblewrap (bwrap) is not installed, so student servers ran without confinement, each in its own process group with time limits.${memNote.en} Install bubblewrap to confine them.`,
+        `未使用沙箱：没有安装 bubblewrap（bwrap），学生的服务器没有被隔离，只是各自在独立的进程组中并有时间限制。${memNote.zh}安装 bubblewrap 即可把它们隔离起来。`,
+      ),
+    );
   }
   const trial = { ...spec, bwrap };
   try {
     execFileSync(bwrap, [...bwrapArgs(trial, opts.probeDir, opts.probeDir), '/bin/sh', '-c', 'exit 0'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
   } catch (err) {
     const why = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim().split('\n')[0] || 'failed';
-    return {
-      spec,
-      info: {
-        kind: 'none',
-        note: t(
-          `Not sandboxed: bubblewrap is installed but cannot run here (${why}), so student servers ran as your user, each in its own process group with time limits.${memNote.en}`,
-          `未使用沙箱：已安装 bubblewrap 但在这里无法运行（${why}），学生的服务器以你的用户身份运行，各自在独立的进程组中并有时间限制。${memNote.zh}`,
-        ),
-        memoryLimitBytes,
-      },
-    };
+    return unsandboxed(
+      t(
+        `Not sandboxed: bubblewrap is installed but cannot run here (${why}), so student servers ran without confinement, each in its own process group with time limits.${memNote.en}`,
+        `未使用沙箱：已安装 bubblewrap 但在这里无法运行（${why}），学生的服务器没有被隔离，只是各自在独立的进程组中并有时间限制。${memNote.zh}`,
+      ),
+    );
   }
   return {
     spec: trial,

@@ -4,7 +4,9 @@
  * than in the runner means a time limit is enforced by killing this process (and the servers it
  * started) — the one way to stop grading that cannot be argued with.
  */
+import { chmodSync, readdirSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { gradeStage } from '../grade.ts';
 import { installCleanupHandlers, killAllNow } from '../runner/processes.ts';
 import { findStage } from '../stages.ts';
@@ -17,6 +19,20 @@ process.on('disconnect', () => {
   killAllNow();
   process.exit(0);
 });
+
+/** Makes a folder tree readable (and folders enterable) by everyone: it holds only test inputs. */
+function openUp(dir: string): void {
+  try {
+    chmodSync(dir, 0o755);
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) openUp(p);
+      else if (e.isFile()) chmodSync(p, 0o644);
+    }
+  } catch {
+    /* gone meanwhile */
+  }
+}
 
 const send = (msg: FromWorker): void => {
   process.send?.(msg);
@@ -38,7 +54,11 @@ process.on('message', (msg: ToWorker) => {
         includeTeacherOnly: job.includeTeacherOnly,
         listenTimeoutMs: job.listenTimeoutMs,
         env: job.env,
-        wrap: (argv) => wrapArgv(job.wrap, job.repo, docRoot, argv),
+        wrap: (argv) => {
+          // A server running as another user must be able to read the document root we made.
+          if (job.wrap.dropTo) openUp(docRoot);
+          return wrapArgv(job.wrap, job.repo, docRoot, argv);
+        },
         onCheck: (result) => send({ type: 'check', result }),
       });
       send({ type: 'done', result });
