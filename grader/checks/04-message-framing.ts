@@ -500,7 +500,7 @@ export const checks: Check[] = [
     id: '4.6',
     title: t('a frame of exactly 1 MiB (the largest allowed)', '恰好 1 MiB 的帧（允许的最大值）'),
     points: 2,
-    timeoutMs: 9000,
+    timeoutMs: 6000,
     async run(ctx) {
       const conn = await ctx.connect();
       const payload = ctx.rng.bytes(MAX_PAYLOAD);
@@ -512,7 +512,7 @@ export const checks: Check[] = [
       writing.catch(() => {});
       await expectReply(conn, payload, {
         what: t(`the reply to a frame of exactly ${MAX_PAYLOAD} bytes, sent in ${pieces.length} writes`, `对恰好 ${MAX_PAYLOAD} 字节的帧的回复（分 ${pieces.length} 次写入）`),
-        timeoutMs: 5000,
+        timeoutMs: 3000,
         hintSilent: t(
           'A big frame arrives in many reads (typically 64 KiB each). Keep appending until 4 + N bytes are there; only then answer. A single read will never hold all of it.',
           '大帧会分成很多次读取到达（通常每次 64 KiB）。持续追加，直到攒够 4 + N 字节再回复。一次读取永远装不下它。',
