@@ -6,6 +6,7 @@ import { t } from './i18n.ts';
 import type { Stage } from './types.ts';
 import { checks as tcpEcho } from './checks/01-tcp-echo.ts';
 import { checks as fixedPage, prepareRoot as fixedPageRoot } from './checks/02-fixed-page.ts';
+import { checks as routing, prepareRoot as routingRoot } from './checks/03-routing.ts';
 import { checks as messageFraming } from './checks/04-message-framing.ts';
 
 export const stages: Stage[] = [
@@ -47,6 +48,14 @@ export const stages: Stage[] = [
     title: t('A fixed page over HTTP', '用 HTTP 返回固定页面'),
     checks: fixedPage,
     prepareRoot: fixedPageRoot,
+    hints: [],
+  },
+  {
+    number: 3,
+    slug: '03-routing',
+    title: t('Routing: files by path, and 404', '路由：按路径返回文件，以及 404'),
+    checks: routing,
+    prepareRoot: routingRoot,
     hints: [],
   },
   {

@@ -1,0 +1,494 @@
+/**
+ * Stage 3 — routing. `GET /path` serves the file at STATIC_DIR/path with a Content-Type from its
+ * extension; directories serve their index.html; a missing file is 404 with error.html; HEAD, other
+ * methods and malformed request lines get the right status; nothing outside the document root is
+ * ever served, however the path is encoded. The document root is random for every seed.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadSite, prepareSite, readSiteFile, typesFor, type Site, type SiteFile } from '../docroot.ts';
+import { CheckFailure, fail } from '../failure.ts';
+import { t, type Text } from '../i18n.ts';
+import type { Rng } from '../rng.ts';
+import type { Check, CheckContext } from '../types.ts';
+import { type Conn, formatMs } from '../wire/conn.ts';
+import { escapeBytes } from '../wire/escape.ts';
+import { buildRequest, readResponse, requestName, takeLeftover, type HttpResponse, type RequestInit } from '../wire/http.ts';
+import {
+  REPLY_MS,
+  HINT_WHOLE_HEAD,
+  connectOrExplain,
+  exchange,
+  expectBody,
+  expectContentType,
+  expectOversizedRejected,
+  expectStatus,
+  readExchange,
+  responseTo,
+  sendWithoutEarlyAnswer,
+  type Exchange,
+} from './02-fixed-page.ts';
+import { splitRandomly } from './expect.ts';
+
+const get = (target: string, method = 'GET'): RequestInit => ({ method, target });
+
+/** GET a file of the site and require 200, its Content-Type and its exact bytes. */
+async function expectServed(ctx: CheckContext, site: Site, f: SiteFile, opts: { target?: string; hint?: Text; label?: string } = {}): Promise<Exchange> {
+  const x = await exchange(ctx, get(opts.target ?? f.url), { label: opts.label, timeoutMs: f.role === 'large' ? 6000 : REPLY_MS });
+  expectStatus(
+    x,
+    200,
+    opts.hint ?? t(`${f.file} exists in STATIC_DIR, so ${x.name} should find it.`, `${f.file} 就在 STATIC_DIR 里，所以 ${x.name} 应该能找到它。`),
+  );
+  expectContentType(x, typesFor(f.file), f.file);
+  await expectBody(x, readSiteFile(site, f), f.file, opts.hint);
+  return x;
+}
+
+const byRole = (site: Site, ...roles: SiteFile['role'][]): SiteFile[] => site.files.filter((f) => roles.includes(f.role));
+
+const HINT_DECODE = t(
+  'Decode the path before you look for the file: decodeURIComponent turns %20 into a space and %E7%AC%94 into 笔. Decode once, after cutting off the query string — and catch the URIError it throws for a malformed escape such as %zz (answer 400).',
+  '先解码路径，再去找文件：decodeURIComponent 会把 %20 变成空格，把 %E7%AC%94 变成“笔”。在去掉查询字符串之后解码一次——并且要捕获它在遇到 %zz 这类错误转义时抛出的 URIError（回应 400）。',
+);
+
+const HINT_404 = t(
+  'When the file does not exist (fs.stat or open fails with ENOENT, or the path is a folder without index.html), answer 404 Not Found with the bytes of STATIC_DIR/error.html as the body.',
+  '文件不存在时（fs.stat 或 open 报 ENOENT，或者路径是一个没有 index.html 的文件夹），回应 404 Not Found，正文是 STATIC_DIR/error.html 的字节。',
+);
+
+/** Everything a connection received, whatever shape it was in. */
+const allReceived = (conn: Conn): Buffer => Buffer.concat(conn.events.flatMap((e) => (e.kind === 'recv' ? [e.bytes] : [])));
+
+export const checks: Check[] = [
+  {
+    id: '3.1',
+    title: t('GET / serves index.html', 'GET / 返回 index.html'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      await expectServed(ctx, site, site.files.find((f) => f.role === 'index')!, {
+        target: '/',
+        hint: t('A path that ends in "/" names a folder: serve the index.html inside it. For "/", that is STATIC_DIR/index.html.', '以 "/" 结尾的路径表示一个文件夹：返回其中的 index.html。对 "/" 来说就是 STATIC_DIR/index.html。'),
+      });
+    },
+  },
+  {
+    id: '3.2',
+    title: t('files by path, with Content-Type from the extension', '按路径返回文件，Content-Type 取决于扩展名'),
+    points: 2,
+    timeoutMs: 6000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      for (const f of byRole(site, 'text')) await expectServed(ctx, site, f);
+    },
+  },
+  {
+    id: '3.3',
+    title: t('images and other binary files, byte for byte', '图片等二进制文件逐字节一致'),
+    points: 2,
+    timeoutMs: 10000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const hint = t(
+        'Binary files must go out untouched: read them as Buffers (no "utf8" argument, no toString()) or stream them with fs.createReadStream(file).pipe(socket), and end the socket with end(), never destroy(), so the last bytes are not cut off.',
+        '二进制文件必须原封不动地发出去：以 Buffer 读取（不要传 "utf8"，不要 toString()），或者用 fs.createReadStream(file).pipe(socket) 以流的方式发送；结束时用 end() 而不是 destroy()，以免截掉最后的字节。',
+      );
+      for (const f of byRole(site, 'binary', 'large')) await expectServed(ctx, site, f, { hint });
+    },
+  },
+  {
+    id: '3.4',
+    title: t('unknown extensions are application/octet-stream', '未知扩展名用 application/octet-stream'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      for (const f of byRole(site, 'unknown-type')) await expectServed(ctx, site, f);
+    },
+  },
+  {
+    id: '3.5',
+    title: t('nested folders, and index.html for paths ending in /', '嵌套文件夹，以及以 / 结尾的路径返回 index.html'),
+    points: 2,
+    timeoutMs: 6000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      for (const f of byRole(site, 'nested')) await expectServed(ctx, site, f);
+      const hint = t(
+        'A path that ends in "/" names a folder: serve the index.html inside it (/docs/ → STATIC_DIR/docs/index.html).',
+        '以 "/" 结尾的路径表示一个文件夹：返回其中的 index.html（/docs/ → STATIC_DIR/docs/index.html）。',
+      );
+      for (const f of byRole(site, 'dir-index')) await expectServed(ctx, site, f, { target: f.url.slice(0, -'index.html'.length), hint });
+    },
+  },
+  {
+    id: '3.6',
+    title: t('percent-encoded names: spaces and Chinese', '百分号编码的文件名：空格和中文'),
+    points: 2,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      for (const f of byRole(site, 'spaced', 'unicode')) await expectServed(ctx, site, f, { hint: HINT_DECODE });
+      // Any character may be percent-encoded, not only the ones that must be.
+      const plain = byRole(site, 'text')[0]!;
+      const name = path.posix.basename(plain.file);
+      const i = ctx.rng.int(0, name.indexOf('.') - 1);
+      const target = '/' + name.slice(0, i) + '%' + name.charCodeAt(i).toString(16).toUpperCase() + name.slice(i + 1);
+      await expectServed(ctx, site, plain, { target, hint: HINT_DECODE });
+    },
+  },
+  {
+    id: '3.7',
+    title: t('the query string and fragment are ignored', '忽略查询字符串和片段'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const hint = t(
+        'The request-target is path?query. Cut it at the first "?" (and at a "#", which some clients send) before you decode it and look for the file.',
+        '请求目标的格式是 路径?查询。先在第一个 "?" 处截断（还有 "#"，有些客户端会把它发过来），然后再解码、再去找文件。',
+      );
+      const css = byRole(site, 'text').find((f) => f.file.endsWith('.css'))!;
+      const spaced = byRole(site, 'spaced')[0]!;
+      await expectServed(ctx, site, css, { target: `${css.url}?v=${ctx.rng.int(1, 999)}&${ctx.rng.word()}=${ctx.rng.word()}`, hint });
+      await expectServed(ctx, site, spaced, { target: `${spaced.url}?q=a%20b#${ctx.rng.word()}`, hint });
+      await expectServed(ctx, site, site.files.find((f) => f.role === 'index')!, { target: `/?from=${ctx.rng.word()}`, hint });
+    },
+  },
+  {
+    id: '3.8',
+    title: t('a missing file is 404 Not Found', '不存在的文件返回 404 Not Found'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      for (const target of site.missing) {
+        const x = await exchange(ctx, get(target));
+        expectStatus(x, 404, HINT_404);
+      }
+    },
+  },
+  {
+    id: '3.9',
+    title: t('the 404 page is error.html', '404 页面是 error.html'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const x = await exchange(ctx, get(site.missing[0]!));
+      expectStatus(x, 404, HINT_404);
+      expectContentType(x, ['text/html'], 'error.html');
+      await expectBody(x, readSiteFile(site, 'error.html'), 'error.html', HINT_404);
+    },
+  },
+  {
+    id: '3.10',
+    title: t('HEAD: the same status and headers, no body', 'HEAD：状态和头部相同，没有正文'),
+    points: 2,
+    timeoutMs: 6000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const hint = t(
+        'Answer HEAD exactly like GET — same status line, same Content-Type and Content-Length — but stop after the empty line that ends the head: no body. The client knows not to wait for one.',
+        'HEAD 的回应和 GET 完全一样——相同的状态行、相同的 Content-Type 和 Content-Length——但在结束头部的空行之后就停下：没有正文。客户端知道不用等正文。',
+      );
+      const targets = [byRole(site, 'text')[0]!.url, byRole(site, 'binary')[0]!.url, site.missing[0]!];
+      for (const target of targets) {
+        const g = await exchange(ctx, get(target), { label: `client (GET ${target})` });
+        const h = await exchange(ctx, get(target, 'HEAD'), { label: `client (HEAD ${target})`, hint });
+        expectStatus(h, g.res.status, hint, t(`${g.res.status}, as for GET ${target}`, `${g.res.status}，和 GET ${target} 一样`));
+        for (const name of ['Content-Type', 'Content-Length']) {
+          if (h.res.header(name) === g.res.header(name)) continue;
+          fail({
+            summary: t(`${h.what.en}: ${name} is ${JSON.stringify(h.res.header(name) ?? null)}, but GET said ${JSON.stringify(g.res.header(name) ?? null)}`, `${h.what.zh}：${name} 是 ${JSON.stringify(h.res.header(name) ?? null)}，而 GET 的是 ${JSON.stringify(g.res.header(name) ?? null)}`),
+            expected: t(`${name}: ${g.res.header(name)} — the headers GET would send`, `${name}: ${g.res.header(name)}——和 GET 发送的头部一样`),
+            hint,
+            conn: h.conn,
+          });
+        }
+        const extra = Buffer.concat([takeLeftover(h.conn), await h.conn.drainFor(80)]);
+        if (extra.length > 0) {
+          fail({
+            summary: t(`${h.what.en}: ${extra.length} bytes of body followed the head: ${escapeBytes(extra, 50)}`, `${h.what.zh}：头部之后跟着 ${extra.length} 字节正文：${escapeBytes(extra, 50)}`),
+            expected: t('nothing after the empty line: a response to HEAD never has a body', '空行之后什么都没有：HEAD 的响应永远没有正文'),
+            hint,
+            conn: h.conn,
+          });
+        }
+      }
+    },
+  },
+  {
+    id: '3.11',
+    title: t('other methods: 405 with Allow: GET, HEAD (or 501)', '其他方法：405 加 Allow: GET, HEAD（或 501）'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const file = byRole(site, 'text')[0]!;
+      const hint = t(
+        'This server only reads: for any method other than GET and HEAD, answer 405 Method Not Allowed with an Allow: GET, HEAD header (or 501 Not Implemented for a method you don\'t know at all) — never serve the file.',
+        '这个服务器只提供读取：除了 GET 和 HEAD 之外的任何方法，都回应 405 Method Not Allowed，并带上 Allow: GET, HEAD 头部（对于完全不认识的方法，也可以回应 501 Not Implemented）——绝不能返回文件。',
+      );
+      const requests: RequestInit[] = [
+        { method: 'POST', target: file.url, headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: `${ctx.rng.word()}=${ctx.rng.word()}` },
+        { method: ctx.rng.pick(['PUT', 'DELETE', 'PATCH']), target: file.url },
+        { method: ctx.rng.pick(['BREW', 'PROPFIND', 'SOCKLAB']), target: '/' },
+      ];
+      for (const init of requests) {
+        const conn = await connectOrExplain(ctx);
+        const request = buildRequest(init);
+        await conn.send(request);
+        const x = await readExchange(conn, request, requestName(init), responseTo(requestName(init)), { hint });
+        expectStatus(x, [405, 501], hint, t('405 Method Not Allowed (with Allow: GET, HEAD), or 501 Not Implemented', '405 Method Not Allowed（带 Allow: GET, HEAD），或 501 Not Implemented'));
+        if (x.res.status === 405) {
+          const allow = (x.res.header('allow') ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+          if (!allow.includes('GET') || !allow.includes('HEAD') || allow.includes(init.method!)) {
+            fail({
+              summary: t(
+                `${x.what.en}: 405, but ${x.res.header('allow') === undefined ? 'without an Allow header' : `with Allow: ${x.res.header('allow')}`}`,
+                `${x.what.zh}：回应了 405，但${x.res.header('allow') === undefined ? '没有 Allow 头部' : `Allow 是 ${x.res.header('allow')}`}`,
+              ),
+              expected: t('Allow: GET, HEAD — a 405 must say which methods do work (RFC 9110 §15.5.6)', 'Allow: GET, HEAD——405 响应必须说明哪些方法可用（RFC 9110 §15.5.6）'),
+              hint,
+              conn,
+            });
+          }
+        }
+      }
+    },
+  },
+  {
+    id: '3.12',
+    title: t('a malformed request line gets 400; the server keeps serving', '格式错误的请求行得到 400，服务器继续工作'),
+    points: 2,
+    timeoutMs: 9000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const hint = t(
+        'A request line is exactly three parts separated by single spaces: method, request-target (starting with "/"), and HTTP/1.x. Anything else gets 400 Bad Request. Check the parts before you use them — an undefined target must not crash the server.',
+        '请求行正好由三部分组成，用单个空格分隔：方法、请求目标（以 "/" 开头）、HTTP/1.x。其他任何形式都回应 400 Bad Request。使用之前先检查这几部分——目标是 undefined 时不能让服务器崩溃。',
+      );
+      const file = byRole(site, 'spaced')[0]!;
+      // Four parts where three belong — what a client that forgets to encode a space sends. Every real
+      // server answers these 400.
+      const strict = [
+        `GET /${path.posix.basename(file.file)} HTTP/1.1`,
+        `GET / ${ctx.rng.word()} HTTP/1.1`,
+      ];
+      // Garbage: a server must survive these. (Python's http.server answers them the HTTP/0.9 way,
+      // a bare error page, so here we only insist on an answer or a close, and no crash.)
+      const lenient = [ctx.rng.word(), 'GET', `\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03${ctx.rng.word()}`, `GET /\x00 HTTP/1.1`];
+      for (const line of strict) {
+        const request = Buffer.from(`${line}\r\nHost: localhost\r\n\r\n`, 'latin1');
+        const conn = await connectOrExplain(ctx, undefined, t('after earlier malformed requests', '在之前几个格式错误的请求之后'));
+        await conn.send(request);
+        const x = await readExchange(conn, request, JSON.stringify(line), t(`the response to the request line ${JSON.stringify(line)}`, `对请求行 ${JSON.stringify(line)} 的响应`), { hint });
+        expectStatus(x, 400, hint, t('400 Bad Request', '400 Bad Request'));
+        conn.abort();
+      }
+      for (const line of lenient) {
+        const request = Buffer.from(`${line}\r\n\r\n`, 'latin1');
+        const conn = await connectOrExplain(ctx, undefined, t('after earlier malformed requests', '在之前几个格式错误的请求之后'));
+        await conn.send(request);
+        try {
+          await readResponse(conn, { timeoutMs: REPLY_MS, what: t(`the response to the request line ${escapeBytes(line)}`, `对请求行 ${escapeBytes(line)} 的响应`), hint });
+        } catch (err) {
+          if (!(err instanceof CheckFailure)) throw err;
+          // A malformed answer, or none, is forgiven if the server at least closes the connection.
+          const { how } = await conn.readToEnd(REPLY_MS);
+          if (how !== 'fin' && how !== 'reset') throw err;
+        }
+        conn.abort();
+      }
+      const after = t('after 6 malformed requests', '在 6 个格式错误的请求之后');
+      const conn = await connectOrExplain(ctx, 'client (after the malformed ones)', after);
+      const request = buildRequest(get('/'));
+      await conn.send(request);
+      const x = await readExchange(conn, request, 'GET /', t(`${after.en}, the response to GET /`, `${after.zh}，GET / 的响应`), { hint });
+      expectStatus(x, 200, hint);
+    },
+  },
+  {
+    id: '3.13',
+    title: t('nothing outside the document root, however it is encoded', '无论怎样编码，都不返回文档根目录之外的文件'),
+    points: 3,
+    timeoutMs: 12000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const secrets = site.secrets.map((p) => ({ path: p, content: readFileSync(p) }));
+      const [outside, sibling] = site.secrets as [string, string];
+      const up = path.basename(outside);
+      const beside = `${path.basename(site.root)}-private/${path.basename(sibling)}`;
+      const abs = outside.slice(1);
+      const dirUrl = '/' + site.someDir.split('/').map(encodeURIComponent).join('/');
+      const depth = site.someDir.split('/').length + 1;
+      const attempts: { target: string; leak: Text; closeIsFine?: boolean }[] = [
+        { target: `/../${up}`, leak: HINT_RESOLVE },
+        { target: `/%2e%2e/${up}`, leak: HINT_DECODE_FIRST },
+        { target: `/%2E%2E/${up}`, leak: HINT_DECODE_FIRST },
+        { target: `/.%2e/${up}`, leak: HINT_DECODE_FIRST },
+        { target: `/..%2f${up}`, leak: HINT_DECODE_FIRST },
+        { target: `/%2e%2e%2f${up}`, leak: HINT_DECODE_FIRST },
+        { target: `/./../${up}`, leak: HINT_RESOLVE },
+        { target: `${dirUrl}/${'../'.repeat(depth)}${up}`, leak: HINT_RESOLVE },
+        { target: `${dirUrl}/${'..%2F'.repeat(depth)}${up}`, leak: HINT_DECODE_FIRST },
+        { target: `/${'../'.repeat(16)}${abs}`, leak: HINT_RESOLVE },
+        { target: `//${abs}`, leak: HINT_ABSOLUTE },
+        { target: `/%2f${abs.replaceAll('/', '%2f')}`, leak: HINT_ABSOLUTE },
+        { target: `/../${beside}`, leak: HINT_PREFIX },
+        { target: `/%2e%2e/${beside}`, leak: HINT_PREFIX },
+        { target: `/%252e%252e/${up}`, leak: HINT_DECODE_TWICE },
+        { target: `/..%5c${up}`, leak: HINT_RESOLVE },
+        { target: `/%c0%ae%c0%ae/${up}`, leak: HINT_RESOLVE },
+        // Node's fs refuses paths with a NUL byte; Python's http.server just drops the connection.
+        { target: `/..%00/${up}`, leak: HINT_RESOLVE, closeIsFine: true },
+      ];
+      for (const a of attempts) {
+        const conn = await connectOrExplain(ctx, `client (GET ${a.target.length > 60 ? a.target.slice(0, 57) + '…' : a.target})`, t('after earlier path traversal attempts', '在之前几次路径穿越尝试之后'));
+        const request = buildRequest(get(a.target));
+        await conn.send(request);
+        let res: HttpResponse | undefined;
+        let problem: unknown;
+        try {
+          res = await readResponse(conn, { timeoutMs: REPLY_MS, what: responseTo(`GET ${a.target}`) });
+        } catch (err) {
+          if (!(err instanceof CheckFailure)) throw err;
+          problem = err;
+        }
+        const got = allReceived(conn);
+        const leaked = secrets.find((s) => got.includes(s.content.subarray(0, 40)));
+        if (leaked) {
+          fail({
+            summary: t(
+              `GET ${a.target} returned the contents of ${leaked.path}, a file OUTSIDE the document root ${site.root} — anyone could read any file on this machine`,
+              `GET ${a.target} 返回了 ${leaked.path} 的内容，而这个文件在文档根目录 ${site.root} 之外——任何人都能读取这台机器上的任意文件`,
+            ),
+            expected: t('a 4xx answer (400, 403 or 404), never a file from outside STATIC_DIR', '4xx 回应（400、403 或 404），绝不返回 STATIC_DIR 之外的文件'),
+            hint: a.leak,
+            conn,
+          });
+        }
+        if (problem) {
+          if (a.closeIsFine && conn.closed) continue;
+          throw problem;
+        }
+        if (res!.status < 400 || res!.status > 499) {
+          fail({
+            summary: t(`GET ${a.target}, which points outside the document root, was answered ${res!.status} ${res!.reason}`, `GET ${a.target} 指向文档根目录之外，得到的回应却是 ${res!.status} ${res!.reason}`),
+            expected: t('a 4xx answer: 400 Bad Request, 403 Forbidden or 404 Not Found', '4xx 回应：400 Bad Request、403 Forbidden 或 404 Not Found'),
+            hint: res!.status >= 500 ? t('A path a client made up is the client\'s mistake, not the server\'s: answer 4xx, not 5xx. Catch the error (e.g. URIError from decodeURIComponent) and answer 400.', '客户端编造的路径是客户端的错，不是服务器的错：应该回应 4xx，而不是 5xx。捕获这个错误（例如 decodeURIComponent 抛出的 URIError），回应 400。') : a.leak,
+            conn,
+          });
+        }
+        conn.abort();
+      }
+    },
+  },
+  {
+    id: '3.14',
+    title: t('responses are HTTP/1.1', '响应使用 HTTP/1.1'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      for (const target of ['/', site.missing[0]!]) {
+        const x = await exchange(ctx, get(target));
+        if (x.res.version === 'HTTP/1.1') continue;
+        fail({
+          summary: t(`${x.what.en}: the status line says ${x.res.version}`, `${x.what.zh}：状态行写的是 ${x.res.version}`),
+          expected: t('HTTP/1.1 at the start of every status line, errors included', '每个状态行（包括错误响应）都以 HTTP/1.1 开头'),
+          hint: t('The version in a response is the version the server speaks; ours speaks HTTP/1.1, and the client asked in HTTP/1.1 too.', '响应里的版本号表示服务器所说的协议版本；我们的服务器说的是 HTTP/1.1，客户端的请求用的也是 HTTP/1.1。'),
+          caret: { data: x.res.head, offset: 5, note: t('HTTP/1.1 expected here', '这里应该是 HTTP/1.1') },
+          conn: x.conn,
+        });
+      }
+    },
+  },
+  {
+    id: '3.15',
+    title: t('a head dribbled over a second while others are served', '请求头用一秒多慢慢送达，同时其他客户端照常得到服务'),
+    points: 2,
+    timeoutMs: 8000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const wanted = byRole(site, 'text')[0]!;
+      const request = buildRequest({ target: wanted.url, headers: [['User-Agent', 'socklab-grader (a very slow client)'], ['Accept', '*/*'], ['Accept-Language', 'zh-CN,en;q=0.5']] });
+      // 27 small pieces, 40 ms apart: just over a second for one head.
+      const pieces = splitRandomly(request, 27, ctx.rng);
+      const pause = 40;
+      const slowHint = t(
+        `${HINT_WHOLE_HEAD.en} A slow client is no reason to give up either: no short timeouts on the head.`,
+        `${HINT_WHOLE_HEAD.zh}客户端慢也不是放弃的理由：不要给请求头设很短的超时。`,
+      );
+      const slow = await connectOrExplain(ctx, 'client 1 (slow)');
+      const dribbling = sendWithoutEarlyAnswer(ctx, slow, pieces, pause, slowHint);
+      dribbling.catch(() => {});
+      // Meanwhile, other clients must not wait for the slow one.
+      await ctx.sleep(120);
+      const others = [...byRole(site, 'text', 'binary', 'nested', 'spaced').slice(0, 7), byRole(site, 'large')[0]!];
+      const othersBound = 800;
+      await Promise.all(
+        others.map(async (f, k) => {
+          const conn = await connectOrExplain(ctx, `client ${k + 2}`);
+          const req = buildRequest(get(f.url));
+          await conn.send(req);
+          const hint = t(
+            'One slow client must not hold up the others. Handle every connection in its own handlers, and never block the event loop (no busy loops, no waiting for one socket before reading another).',
+            '一个慢吞吞的客户端不能拖住其他客户端。每个连接都在自己的回调里处理，也不要阻塞事件循环（不要忙等，不要等某个 socket 完成之后再去读另一个）。',
+          );
+          const what = t(`the response to GET ${f.url}, while client 1 was still sending its head`, `GET ${f.url} 的响应（此时客户端 1 还在慢慢发送请求头）`);
+          const x = await readExchange(conn, req, `GET ${f.url}`, what, { timeoutMs: f.role === 'large' ? othersBound * 2 : othersBound, hint });
+          expectStatus(x, 200, hint);
+          await expectBody(x, readSiteFile(site, f), f.file, hint);
+          conn.abort();
+        }),
+      );
+      await dribbling;
+      const x = await readExchange(slow, request, `GET ${wanted.url}`, t(`the response to GET ${wanted.url}, whose head took ${formatMs(pause * (pieces.length - 1))} to arrive in ${pieces.length} pieces`, `GET ${wanted.url} 的响应（它的请求头分 ${pieces.length} 段、用了 ${formatMs(pause * (pieces.length - 1))} 才送达）`), { hint: slowHint });
+      expectStatus(x, 200, slowHint);
+      await expectBody(x, readSiteFile(site, wanted), wanted.file, slowHint);
+    },
+  },
+  {
+    id: '3.16',
+    title: t('empty connections and oversized heads do not stop the server', '空连接和超大请求头不会让服务器停下'),
+    points: 1,
+    timeoutMs: 10000,
+    async run(ctx) {
+      const quiet = await connectOrExplain(ctx, 'client (sends nothing, closes)');
+      quiet.end();
+      const rude = await connectOrExplain(ctx, 'client (sends nothing, resets)');
+      rude.reset();
+      await ctx.sleep(50);
+      await expectOversizedRejected(ctx, () => '/');
+    },
+  },
+];
+
+const HINT_RESOLVE = t(
+  'Never build the file path by gluing strings. Decode the path, resolve it against the root — const file = path.resolve(root, "." + decodedPath) — and refuse (403 or 404) unless file === root or file.startsWith(root + path.sep). Resolve first, then check: ".." only means something after resolving.',
+  '不要靠拼接字符串得到文件路径。先解码路径，再相对根目录解析——const file = path.resolve(root, "." + decodedPath)——除非 file === root 或 file.startsWith(root + path.sep)，否则拒绝（403 或 404）。先解析、再检查：".." 只有在解析之后才看得出真正的含义。',
+);
+const HINT_DECODE_FIRST = t(
+  `%2e%2e is ".." and %2f is "/" once decoded. Looking for ".." in the raw request is not enough: decode first, then resolve and check that the result is still inside the root. ${HINT_RESOLVE.en}`,
+  `%2e%2e 解码后就是 ".."，%2f 就是 "/"。只在原始请求里找 ".." 是不够的：先解码，再解析，并检查结果仍在根目录之内。${HINT_RESOLVE.zh}`,
+);
+const HINT_DECODE_TWICE = t(
+  '%252e is "%2e" after one decoding, and "." only after a second one. Decode exactly once; a file name may well contain "%2e".',
+  '%252e 解码一次是 "%2e"，解码两次才变成 "."。只解码一次；文件名里本来就可能有 "%2e"。',
+);
+const HINT_ABSOLUTE = t(
+  `path.resolve(root, "/etc/passwd") is "/etc/passwd": an argument that starts with "/" throws away everything before it. Resolve "." + path (or strip leading slashes), then check the result. ${HINT_RESOLVE.en}`,
+  `path.resolve(root, "/etc/passwd") 的结果是 "/etc/passwd"：以 "/" 开头的参数会丢掉它前面的一切。解析 "." + 路径（或者去掉开头的斜杠），然后检查结果。${HINT_RESOLVE.zh}`,
+);
+const HINT_PREFIX = t(
+  'file.startsWith(root) is not enough: "/srv/site-private/x" starts with "/srv/site" too. Compare against root + path.sep (and allow file === root itself).',
+  'file.startsWith(root) 还不够："/srv/site-private/x" 也是以 "/srv/site" 开头的。要和 root + path.sep 比较（同时允许 file === root 本身）。',
+);
+
+export function prepareRoot(dir: string, rng: Rng): Promise<string> {
+  return prepareSite(dir, rng, true);
+}
