@@ -344,14 +344,18 @@ async function expectNoMoreReplies(conn: Conn, ms: number, replies: number): Pro
 
 function describeTravel(d: Delivery): Text {
   const parts: Text[] = [];
-  if (d.writes === 1) parts.push(t('it travelled in one write', '它在一次写入中发出'));
+  if (d.writes === 1) parts.push(t('it travelled in one write', '整帧在一次写入中发出'));
   else {
     const cut = d.headerCuts.length ? t(`, one cut inside its header after ${plural(d.headerCuts[0]!, 'byte')}`, `，其中一刀切在头部第 ${d.headerCuts[0]} 字节之后`) : t('', '');
-    parts.push(t(`it was split over ${d.writes} writes${cut.en}`, `它被拆成 ${d.writes} 次写入${cut.zh}`));
+    parts.push(t(`it was split over ${d.writes} writes${cut.en}`, `被拆成 ${d.writes} 次写入${cut.zh}`));
   }
   if (d.sharedWith.length > 0) {
-    const shown = d.sharedWith.slice(0, 4).map((k) => k + 1).join(', ') + (d.sharedWith.length > 4 ? ', …' : '');
-    parts.push(t(`its first write also carried frames ${shown}`, `它的第一次写入里还带着第 ${shown} 帧`));
+    const frames = d.sharedWith.slice(0, 4).map((k) => k + 1);
+    const more = d.sharedWith.length > 4;
+    parts.push(t(
+      `${d.writes === 1 ? 'that' : 'its first'} write also carried ${frames.length === 1 && !more ? 'frame' : 'frames'} ${frames.join(', ')}${more ? ', …' : ''}`,
+      `${d.writes === 1 ? '这次' : '第一次'}写入里还带着第 ${frames.join('、')}${more ? '……' : ''} 帧`,
+    ));
   }
   return t(parts.map((p) => p.en).join('; '), parts.map((p) => p.zh).join('；'));
 }
