@@ -15,8 +15,7 @@ import { writeClassFiles } from '../grader/class/cli.ts';
 import { findExecutable } from '../grader/class/sandbox.ts';
 import { studentSeed } from '../grader/class/seed.ts';
 import type { ClassResult, StudentResult } from '../grader/class/types.ts';
-import { stages } from '../grader/stages.ts';
-import { CLASS_OF_40, makeClass, makeStudent, type Kind } from './fixtures/class/make-class.ts';
+import { CLASS_OF_40, classStages as stages, makeClass, makeStudent } from './fixtures/class/make-class.ts';
 import { readPng } from './fixtures/class/png.ts';
 import { newTag, processesTagged, repoRoot } from './helpers.ts';
 
@@ -311,7 +310,7 @@ describe('determinism and the command line', () => {
 
   it('refuses bad command lines with one line and exit code 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['--class', 'nope'], /^socklab: --class nope: no such folder\n$/],
+      [['--class', 'nope'], /^socklab: --class nope: no such folder$/],
       [['--class', 'class', '--roster', 'r.csv'], /either --class DIR or --roster FILE/],
       [['--class', 'class', '--stages', '99'], /there is no stage 99/],
       [['--class', 'class', '--jobs', '0'], /--jobs takes a whole number/],
