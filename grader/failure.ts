@@ -44,7 +44,7 @@ export function summarizeWire(conn: Conn): WireSummary {
     label: conn.label,
     writes: sends.length,
     sentBytes: conn.sentTotal,
-    writeSizes: sends.slice(0, 12).map((e) => (e.kind === 'send' ? e.bytes.length : 0)),
+    writeSizes: sends.slice(0, 12).map((e) => (e.kind === 'send' ? e.size : 0)),
     sentPreview: escapeBytes(sent),
     finSent: conn.events.some((e) => e.kind === 'fin-sent'),
     resetSent: conn.events.some((e) => e.kind === 'reset-sent'),

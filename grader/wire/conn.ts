@@ -9,7 +9,8 @@ import { t, type Text } from '../i18n.ts';
 
 export type WireEvent =
   | { at: number; kind: 'connect' }
-  | { at: number; kind: 'send'; bytes: Buffer }
+  /** `bytes` is what the transcript keeps for display (capped); `size` is what was really sent. */
+  | { at: number; kind: 'send'; bytes: Buffer; size: number }
   | { at: number; kind: 'recv'; bytes: Buffer }
   | { at: number; kind: 'fin-sent' }
   | { at: number; kind: 'reset-sent' }
@@ -198,8 +199,8 @@ export class Conn {
     if (this.keptSend < KEEP_FOR_DISPLAY) {
       const keep = bytes.subarray(0, KEEP_FOR_DISPLAY - this.keptSend);
       this.keptSend += keep.length;
-      this.record({ kind: 'send', bytes: Buffer.from(keep) });
-    } else this.record({ kind: 'send', bytes: Buffer.alloc(0) });
+      this.record({ kind: 'send', bytes: Buffer.from(keep), size: bytes.length });
+    } else this.record({ kind: 'send', bytes: Buffer.alloc(0), size: bytes.length });
     this.sentTotal += bytes.length;
     if (this.socket.destroyed || this.socket.writableEnded) {
       throw new WireError(this.ended === 'aborted' ? 'aborted' : 'closed', t('the connection was already closed when we tried to send', '我们要发送时连接已经关闭'), this);
