@@ -163,7 +163,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (unknown.length) throw new UsageError(t(`unknown check ${unknown.join(', ')} — stage ${chosen[0]!.number} has ${[...known].join(', ')}`, `没有检查项 ${unknown.join('、')}——第 ${chosen[0]!.number} 关有 ${[...known].join('、')}`));
     }
 
-    if (values.watch) return (await import('./watch.ts')).watchMain(positionals.length === 1 ? plans[0] : undefined, values, { seed, lang, only });
+    if (values.watch) return await (await import('./watch.ts')).watchMain(positionals.length === 1 ? plans[0] : undefined, values, { seed, lang, only });
     installCleanupHandlers();
     const term: TerminalOptions = { lang, color: wantColor(), width: terminalWidth(), verbose: values.verbose };
     const results: StageResult[] = [];
