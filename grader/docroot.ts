@@ -11,10 +11,15 @@
  *   <dir>/<root>/                     the document root (STATIC_DIR)
  *   <dir>/<root>-private/secret-….txt a sibling whose name starts with the root's: catches
  *                                     `resolved.startsWith(root)` without a trailing separator
+ *
+ * Run as a script, it rebuilds the site of a grading run, to replay a failure by hand:
+ *   npx tsx grader/docroot.ts 3 --seed 123456     → prints the folder to use as STATIC_DIR
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { Rng } from './rng.ts';
+import { pathToFileURL } from 'node:url';
+import { createRng, type Rng } from './rng.ts';
 
 /** Media types a server may send for each extension: what nginx, Python and the IANA list use. */
 export const TYPES_BY_EXTENSION: Record<string, readonly string[]> = {
@@ -203,4 +208,34 @@ export async function prepareSite(dir: string, rng: Rng, full: boolean): Promise
   };
   writeFileSync(path.join(dir, MANIFEST), JSON.stringify(site, null, 2));
   return root;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [stageArg, flag, seedArg, dirArg] = argv;
+  if (!stageArg || flag !== '--seed' || !seedArg || !/^\d+$/.test(stageArg) || !/^\d+$/.test(seedArg)) {
+    process.stderr.write('usage: npx tsx grader/docroot.ts <stage> --seed <seed> [folder]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const { findStage } = await import('./stages.ts'); // imported late: the stages import this module
+  const stage = findStage(Number(stageArg));
+  if (!stage?.prepareRoot) {
+    process.stderr.write(`stage ${stageArg} serves no files\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const dir = path.resolve(dirArg ?? path.join(os.tmpdir(), `socklab-site-${stageArg}-${seedArg}`));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // The same label the grader uses (grade.ts), so the same seed gives the same files.
+  const root = (await stage.prepareRoot(dir, createRng(Number(seedArg), `${stage.slug}/root`))) ?? dir;
+  process.stdout.write(root + '\n');
+}
+
+// Not awaited at the top level: the stages import this module, which must finish loading first.
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -48,7 +48,28 @@ export const stages: Stage[] = [
     title: t('A fixed page over HTTP', '用 HTTP 返回固定页面'),
     checks: fixedPage,
     prepareRoot: fixedPageRoot,
-    hints: [],
+    hints: [
+      t(
+        "Watch it misbehave first: run PORT=9000 npx tsx exercises/02-fixed-page/server.ts in one terminal and curl -v http://127.0.0.1:9000/ in another. curl shows the request it sends (lines starting with >) and what came back (<). The skeleton hangs up at once — that socket.end() is the line to replace.",
+        '先亲眼看看它哪里不对：在一个终端运行 PORT=9000 npx tsx exercises/02-fixed-page/server.ts，在另一个终端运行 curl -v http://127.0.0.1:9000/。curl 会显示它发出的请求（以 > 开头的行）和收到的内容（以 < 开头的行）。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。',
+      ),
+      t(
+        'A response is text lines, each ending in "\\r\\n", then the body: "HTTP/1.1 200 OK\\r\\n" + "Content-Type: text/html; charset=utf-8\\r\\n" + "Content-Length: N\\r\\n" + "\\r\\n", followed by the page. The empty line (the second "\\r\\n" in a row) is what tells the client the headers are over.',
+        '响应由若干行文本组成，每行以 "\\r\\n" 结尾，后面跟着正文："HTTP/1.1 200 OK\\r\\n" + "Content-Type: text/html; charset=utf-8\\r\\n" + "Content-Length: N\\r\\n" + "\\r\\n"，再接上页面内容。那个空行（连续的第二个 "\\r\\n"）告诉客户端：头部到此结束。',
+      ),
+      t(
+        "Content-Length counts bytes, and the page has Chinese in it (3 bytes a character in UTF-8). Read the file without an encoding — fs.readFile(file, (err, page) => …) gives a Buffer — and use page.length. Read it inside the handler, for every request, from path.join(process.env.STATIC_DIR ?? 'static', 'index.html').",
+        "Content-Length 计算的是字节数，而页面里有中文（UTF-8 中每个字 3 个字节）。读文件时不要指定编码——fs.readFile(file, (err, page) => …) 得到的是 Buffer——然后用 page.length。在处理函数里、每个请求都从 path.join(process.env.STATIC_DIR ?? 'static', 'index.html') 读一次。",
+      ),
+      t(
+        "Don't answer on the first 'data' event: that is the seed's single recv(4096) in Node clothes. Keep a Buffer per connection (a variable inside the connection handler), append every chunk with Buffer.concat, and answer once it includes \"\\r\\n\\r\\n\". If it grows past 16 KiB without one, answer 400 Bad Request and close.",
+        "不要在第一次 'data' 事件时就回应：那就是种子代码里只调用一次 recv(4096) 的 Node 版。给每个连接准备一个 Buffer（连接处理函数里的一个变量），每来一块就用 Buffer.concat 追加进去，等它包含 \"\\r\\n\\r\\n\" 时再回应。如果超过 16 KiB 还没有出现，就回应 400 Bad Request 并关闭连接。",
+      ),
+      t(
+        "Clients come and go: keep net.createServer({ allowHalfOpen: true }, …) so a client's FIN right after its request (printf … | nc -N) does not end your side before you have answered; in 'end', call socket.end() if no request arrived; close with socket.end(response) after answering; and keep the socket.on('error', …) listener from stage 1.",
+        "客户端来来去去：保留 net.createServer({ allowHalfOpen: true }, …)，这样客户端在请求之后立刻发来 FIN（printf … | nc -N 就是这样）时，你这一侧不会在回应之前就被关闭；在 'end' 里，如果还没收到完整请求，就调用 socket.end()；回应时用 socket.end(response) 发完即关；还有第 1 关学过的 socket.on('error', …) 监听器也要留着。",
+      ),
+    ],
   },
   {
     number: 3,
@@ -56,7 +77,28 @@ export const stages: Stage[] = [
     title: t('Routing: files by path, and 404', '路由：按路径返回文件，以及 404'),
     checks: routing,
     prepareRoot: routingRoot,
-    hints: [],
+    hints: [
+      t(
+        "Start from your stage 2 server: copy its head-collecting code into exercises/03-routing/server.ts. Then ask by hand for what the grader asks for: curl -v http://127.0.0.1:9000/docs/ , curl -v 'http://127.0.0.1:9000/docs/notes%20and%20tips.txt' , curl -v http://127.0.0.1:9000/nope.html .",
+        "从你的第 2 关服务器开始：把收集请求头的代码复制到 exercises/03-routing/server.ts 里。然后亲手请求评测器会请求的东西：curl -v http://127.0.0.1:9000/docs/ 、curl -v 'http://127.0.0.1:9000/docs/notes%20and%20tips.txt' 、curl -v http://127.0.0.1:9000/nope.html 。",
+      ),
+      t(
+        "The request line is the head up to the first \"\\r\\n\". Split it on ' ': exactly three parts — method, target, version — or 400 Bad Request. The target must start with '/' and the version with 'HTTP/1.'. A method other than GET or HEAD gets 405 Method Not Allowed with an Allow: GET, HEAD header.",
+        "请求行就是请求头里第一个 \"\\r\\n\" 之前的部分。按 ' ' 拆分：必须正好三部分——方法、目标、版本——否则回应 400 Bad Request。目标必须以 '/' 开头，版本必须以 'HTTP/1.' 开头。GET 和 HEAD 以外的方法回应 405 Method Not Allowed，并带上 Allow: GET, HEAD 头部。",
+      ),
+      t(
+        "From target to file: cut at the first '?' or '#', then decodeURIComponent once (inside try/catch — '%zz' throws: answer 400). A path that ends in '/' means that folder's index.html. The Content-Type comes from path.extname(file): a small table, and application/octet-stream for anything not in it.",
+        "从目标到文件：先在第一个 '?' 或 '#' 处截断，再调用一次 decodeURIComponent（放在 try/catch 里——'%zz' 会抛异常：回应 400）。以 '/' 结尾的路径表示这个文件夹里的 index.html。Content-Type 根据 path.extname(file) 决定：建一张小表，表里没有的一律用 application/octet-stream。",
+      ),
+      t(
+        "Stay inside the root, whatever the spelling: const root = path.resolve(STATIC_DIR); const file = path.join(root, decoded); then refuse with 403 unless file === root || file.startsWith(root + path.sep). Check after decoding and joining, never by looking for '..' in the raw target: %2e%2e is '..' too.",
+        "无论路径怎么写，都不能离开根目录：const root = path.resolve(STATIC_DIR); const file = path.join(root, decoded); 然后，除非 file === root || file.startsWith(root + path.sep)，否则回应 403。要在解码并拼接之后再检查，不要只在原始目标里找 '..'：%2e%2e 也是 '..'。",
+      ),
+      t(
+        "Sending: const handle = await fs.open(file) (fails → 404 with the bytes of error.html), const stat = await handle.stat() (not stat.isFile() → 404 too), write the head with Content-Length: stat.size, then pipeline(handle.createReadStream(), socket, cb) — it streams with backpressure and ends the socket after the last byte. For HEAD, write the same head and just socket.end().",
+        "发送：const handle = await fs.open(file)（失败 → 404，正文是 error.html 的字节），const stat = await handle.stat()（不是 stat.isFile() → 同样 404），写出带 Content-Length: stat.size 的头部，然后 pipeline(handle.createReadStream(), socket, cb)——它会按背压以流的方式发送，并在最后一个字节之后结束 socket。如果是 HEAD，写出同样的头部，然后直接 socket.end()。",
+      ),
+    ],
   },
   {
     number: 4,
