@@ -28,8 +28,11 @@ import type { ServerCommand } from './runner/server.ts';
 import { findStage } from './stages.ts';
 import type { Stage } from './types.ts';
 
-/** Quiet time after the last file event before grading: editors write a file in several steps. */
-export const DEBOUNCE_MS = 120;
+/**
+ * Quiet time after the last file event before grading: editors write a file in several steps. Short,
+ * because a run started on a half-written file is cancelled by the next event anyway.
+ */
+export const DEBOUNCE_MS = 50;
 /** How often the folder's fingerprint is compared anyway, for file systems that send no events. */
 export const POLL_MS = 1000;
 
