@@ -482,8 +482,8 @@ export const checks: Check[] = [
 ];
 
 const HINT_RESOLVE = t(
-  'Never build the file path by gluing strings. Decode the path, resolve it against the root — const file = path.resolve(root, "." + decodedPath) — and refuse (403 or 404) unless file === root or file.startsWith(root + path.sep). Resolve first, then check: ".." only means something after resolving.',
-  '不要靠拼接字符串得到文件路径。先解码路径，再相对根目录解析——const file = path.resolve(root, "." + decodedPath)——除非 file === root 或 file.startsWith(root + path.sep)，否则拒绝（403 或 404）。先解析、再检查：".." 只有在解析之后才看得出真正的含义。',
+  'Never trust the path as written. Decode it, join it to the absolute root — const file = path.join(root, decoded), which also resolves every ".." — and refuse (403) unless file === root or file.startsWith(root + path.sep). Resolve first, then check: ".." only means something after resolving.',
+  '不要相信路径字面上的样子。先解码，再把它拼接到根目录的绝对路径上——const file = path.join(root, decoded)，这一步也会把所有 ".." 解析掉——除非 file === root 或 file.startsWith(root + path.sep)，否则拒绝（403）。先解析、再检查：".." 只有在解析之后才看得出真正的含义。',
 );
 const HINT_DECODE_FIRST = t(
   `%2e%2e is ".." and %2f is "/" once decoded. Looking for ".." in the raw request is not enough: decode first, then resolve and check that the result is still inside the root. ${HINT_RESOLVE.en}`,
@@ -494,8 +494,8 @@ const HINT_DECODE_TWICE = t(
   '%252e 解码一次是 "%2e"，解码两次才变成 "."。只解码一次；文件名里本来就可能有 "%2e"。',
 );
 const HINT_ABSOLUTE = t(
-  `path.resolve(root, "/etc/passwd") is "/etc/passwd": an argument that starts with "/" throws away everything before it. Resolve "." + path (or strip leading slashes), then check the result. ${HINT_RESOLVE.en}`,
-  `path.resolve(root, "/etc/passwd") 的结果是 "/etc/passwd"：以 "/" 开头的参数会丢掉它前面的一切。解析 "." + 路径（或者去掉开头的斜杠），然后检查结果。${HINT_RESOLVE.zh}`,
+  `path.resolve(root, "/etc/passwd") is "/etc/passwd": an argument that starts with "/" throws away everything before it. path.join(root, p) never does. ${HINT_RESOLVE.en}`,
+  `path.resolve(root, "/etc/passwd") 的结果是 "/etc/passwd"：以 "/" 开头的参数会丢掉它前面的一切。path.join(root, p) 不会这样。${HINT_RESOLVE.zh}`,
 );
 const HINT_PREFIX = t(
   'file.startsWith(root) is not enough: "/srv/site-private/x" starts with "/srv/site" too. Compare against root + path.sep (and allow file === root itself).',

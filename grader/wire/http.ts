@@ -291,10 +291,10 @@ export async function readResponse(conn: Conn, opts: ReadOptions): Promise<HttpR
       fail({
         summary: t(`${what.en}: ${scan.summary.en}`, `${what.zh}：${scan.summary.zh}`),
         caret: { data: buf, offset: scan.offset, note: scan.note },
-        expected: t('HTTP/1.1 200 OK\r\n, then one "Name: value\r\n" line per header, then "\r\n", then the body', 'HTTP/1.1 200 OK\r\n，然后每个头部一行 "Name: value\r\n"，接着是 "\r\n"，最后是正文'),
+        expected: t('HTTP/1.1 200 OK\\r\\n, then one "Name: value\\r\\n" line per header, then "\\r\\n", then the body', 'HTTP/1.1 200 OK\\r\\n，然后每个头部一行 "Name: value\\r\\n"，接着是 "\\r\\n"，最后是正文'),
         hint: t(
-          'The head of a response is lines of text, each ending in CR LF — "\r\n" in a JavaScript string, not just "\n": the status line, one line per header, then an empty line. Only then the body.',
-          '响应的头部由若干行文本组成，每行都以 CR LF 结尾——在 JavaScript 字符串里写作 "\r\n"，而不只是 "\n"：先是状态行，然后每个头部一行，再是一个空行。之后才是正文。',
+          'The head of a response is lines of text, each ending in CR LF — "\\r\\n" in a JavaScript string, not just "\\n": the status line, one line per header, then an empty line. Only then the body.',
+          '响应的头部由若干行文本组成，每行都以 CR LF 结尾——在 JavaScript 字符串里写作 "\\r\\n"，而不只是 "\\n"：先是状态行，然后每个头部一行，再是一个空行。之后才是正文。',
         ),
         conn,
       });
