@@ -159,6 +159,42 @@ describe('command line', () => {
   });
 });
 
+describe('npm run hint', () => {
+  const stage1 = stages.find((s) => s.number === 1)!;
+  const total = stage1.hints?.length ?? 0;
+
+  it('without a terminal, shows hint 1 only and the command for the next', async () => {
+    expect(total).toBeGreaterThan(1);
+    const r = await cli(['--hint', '1']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`hint 1 of ${total}`);
+    expect(r.stdout).not.toContain(`hint 2 of ${total}`);
+    expect(unwrapped(r.stdout)).toContain(unwrapped(stage1.hints![0]!.en));
+    expect(r.stdout).toContain('Next hint: npm run hint 1 2');
+  });
+
+  it('npm run hint 1 2 (no "--" needed) shows hint 2; the last one says it is the last', async () => {
+    const tag = newTag();
+    const r = await execa('npm', ['run', '--silent', 'hint', '1', '2'], { cwd: repoRoot, env: learnerEnv({}, tag), extendEnv: false, reject: false, stdin: 'ignore' });
+    expect(r.exitCode).toBe(0);
+    expect(String(r.stdout)).toContain(`hint 2 of ${total}`);
+    expect(unwrapped(String(r.stdout))).toContain(unwrapped(stage1.hints![1]!.en));
+    const last = await cli(['--hint', '1', String(total)]);
+    expect(last.stdout).toContain(`That was the last hint for stage 1`);
+    const beyond = await cli(['--hint', '1', String(total + 1)]);
+    expect(beyond.exitCode).toBe(2);
+    expect(beyond.stderr).toContain(`stage 1 has hints 1–${total}`);
+  });
+
+  it('in Chinese with --lang zh-CN or LANG=zh_CN.UTF-8', async () => {
+    const a = await cli(['--hint', '1', '--lang', 'zh-CN']);
+    // Chinese wraps between any two characters, so compare without whitespace.
+    expect(a.stdout.replace(/\s+/g, '')).toContain(stage1.hints![0]!.zh.replace(/\s+/g, ''));
+    const b = await cli(['--hint', '1', '--all'], { env: { LANG: 'zh_CN.UTF-8' } });
+    for (const h of stage1.hints!) expect(b.stdout.replace(/\s+/g, '')).toContain(h.zh.replace(/\s+/g, ''));
+  });
+});
+
 describe('the machine is not ready (exit 4)', () => {
   it('dependencies not installed: says to run npm install, in either language', async () => {
     const kit = tempDir();
