@@ -3,8 +3,12 @@
  * and each deliberately broken server is caught by the check written for its bug — above all, no
  * way of spelling a path outside the document root gets past 3.13.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exerciseFile, explainFailures, failedIds, fixtureFile, grade, solutionFile } from './helpers.ts';
+import { exerciseFile, explainFailures, failedIds, fixtureFile, grade, repoRoot, solutionFile } from './helpers.ts';
 
 const SLUG = '03-routing';
 
@@ -69,6 +73,20 @@ describe('stage 3: routing', () => {
     const f = result.checks[0]!.failure!;
     expect(f.summary.en).toMatch(/^the server crashed/);
     expect(f.serverOutput).toMatch(/URIError: URI malformed/);
+  });
+
+  it('the site of a run can be rebuilt from its seed, to replay a failure by hand', async () => {
+    const result = await grade(3, fixtureFile(SLUG, 'every-file-is-html.ts'), 77, { only: ['3.2'] });
+    const asked = /^GET (\/\S+)/.exec(result.checks[0]!.failure!.wire!.sentPreview.slice(1))![1]!;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-replay-'));
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', 'grader/docroot.ts', '3', '--seed', '77', dir], { cwd: repoRoot, encoding: 'utf8' });
+      const root = out.trim();
+      expect(path.dirname(root)).toBe(dir);
+      expect(existsSync(path.join(root, decodeURIComponent(asked)))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the same seed gives the same document root and the same requests', async () => {
