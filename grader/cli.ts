@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT } from './exit-codes.ts';
-import { gradeStage, checksToRun } from './grade.ts';
+import { gradeStage, checksToRun, unstartableStage } from './grade.ts';
 import { pickLang, say, t, type Lang, type Text } from './i18n.ts';
 import { githubAnnotations, githubSummary } from './report/github.ts';
 import { courseToJson, stageToJson } from './report/json.ts';
@@ -155,7 +155,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const flag = values.cmd ? '--cmd' : values.file ? '--file' : '--check';
       throw new UsageError(t(`${flag} grades one stage: name it, e.g. npm run grade -- 1 ${flag} …`, `${flag} 只能用于单独一关：请指明关卡，例如 npm run grade -- 1 ${flag} …`));
     }
-    const plans = chosen.map((stage) => ({ stage, server: serverFor(stage, values) }));
+    // Grading one stage, a missing file is a command-line problem; grading the course, it is one
+    // stage the learner cannot be graded on yet, and the others still deserve a result.
+    const missing = new Map<Stage, Text>();
+    const plans = chosen.flatMap((stage) => {
+      try {
+        return [{ stage, server: serverFor(stage, values) }];
+      } catch (err) {
+        if (!(err instanceof UsageError) || positionals.length > 0) throw err;
+        missing.set(stage, err.text);
+        return [{ stage, server: { command: { kind: 'file', file: '' } as ServerCommand } }];
+      }
+    });
     const only = values.check?.split(',').map((s) => s.trim()).filter(Boolean);
     if (only) {
       const known = new Set(checksToRun(chosen[0]!, {}).map((c) => c.id));
@@ -179,7 +190,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (streaming) process.stdout.write(renderHeader(stage, seed, stageTerm));
       // Lines for checks that could not run wait: if the server never started, one message says so.
       const notRun: string[] = [];
-      const result = await gradeStage(stage, {
+      const gone = missing.get(stage);
+      const result = gone ? unstartableStage(stage, seed, { kind: 'missing-file', text: gone, output: '' }) : await gradeStage(stage, {
         seed,
         server: server.command,
         cwd: process.cwd(),

@@ -75,7 +75,8 @@ export function toFailure(init: FailureInit, fallbackConn: Conn | undefined): Fa
   const failure: Failure = { kind: init.kind ?? 'wrong', summary: init.summary };
   if (init.expected) failure.expected = init.expected;
   if (init.hint) failure.hint = init.hint;
-  if (conn) failure.wire = summarizeWire(conn);
+  // A connection that was refused never carried anything: its transcript would only confuse.
+  if (conn && conn.events.some((e) => e.kind === 'connect')) failure.wire = summarizeWire(conn);
   if (init.diff) failure.diff = describeByteDiff(init.diff.expected, init.diff.actual);
   if (init.caret) failure.caret = { ...caretAt(init.caret.data, init.caret.offset), note: init.caret.note };
   const reproduce = init.reproduce ?? (conn ? reproduceFromWire(conn) : undefined);

@@ -114,6 +114,24 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   };
 }
 
+/** A stage that could not even be attempted (its exercise file is missing): every check fails. */
+export function unstartableStage(stage: Stage, seed: number, startError: NonNullable<StageResult['startError']>, opts: Pick<GradeOptions, 'includeTeacherOnly' | 'only'> = {}): StageResult {
+  const checks = checksToRun(stage, opts).map((c) => notStarted(c, startError));
+  return {
+    stage: stage.number,
+    slug: stage.slug,
+    title: stage.title,
+    seed,
+    score: 0,
+    maxScore: checks.reduce((sum, r) => sum + r.maxPoints, 0),
+    passed: false,
+    checks,
+    startError,
+    startMs: 0,
+    durationMs: 0,
+  };
+}
+
 function notStarted(check: Check, err: NonNullable<StageResult['startError']>): CheckResult {
   return {
     id: check.id,

@@ -98,9 +98,9 @@ export class RunningServer {
     return this.stopping;
   }
 
-  /** The last lines the server wrote to stdout and stderr. */
+  /** The last lines the server wrote to stdout and stderr, without Node's internal stack frames. */
   outputTail(lines = 12): string {
-    return tailLines(this.output.value, lines);
+    return tailLines(stripNodeInternals(this.output.value), lines);
   }
 
   /** SIGTERM to the whole group, SIGKILL after a short grace, and wait (bounded) until it is gone. */
@@ -301,7 +301,7 @@ function firstError(out: string): { line: string; where?: string } | undefined {
 }
 
 /** Node's stack lines inside node:internal are noise for a learner. */
-function stripNodeInternals(out: string): string {
+export function stripNodeInternals(out: string): string {
   return out
     .split('\n')
     .filter((l) => !/^\s+at .*(node:internal|node_modules[\\/](tsx|esbuild))/.test(l) && !/triggerUncaughtException|^\s*\^\s*$/.test(l))
