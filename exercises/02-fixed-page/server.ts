@@ -6,7 +6,7 @@
  *            printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n' | nc -N 127.0.0.1 9000
  * Grade it:  npm run grade 2
  */
-import fs from 'node:fs';
+import fs from 'node:fs'; // fs.readFile, for TODO 2
 import net from 'node:net';
 import path from 'node:path';
 
@@ -44,6 +44,4 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
 
 server.listen(port, () => {
   console.log(`serving ${path.resolve(root, 'index.html')} on http://127.0.0.1:${port}/`);
-  // (fs is imported for you: you will need fs.readFile.)
-  void fs;
 });

@@ -46,7 +46,6 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
  *     file === root || file.startsWith(root + path.sep)
  */
 function resolveTarget(target: string): string | number {
-  void target;
   return 404;
 }
 
@@ -55,7 +54,6 @@ function resolveTarget(target: string): string | number {
  * .json .txt .svg .png .jpg .jpeg .gif .ico — and application/octet-stream for anything else.
  */
 function contentType(file: string): string {
-  void file;
   return 'application/octet-stream';
 }
 
@@ -68,10 +66,9 @@ function contentType(file: string): string {
  * bytes of error.html from `root` as the body.
  */
 async function sendFile(socket: net.Socket, file: string, headOnly: boolean): Promise<void> {
-  void socket, file, headOnly, fs, pipeline;
+  // fs.open, handle.stat(), socket.write(head), pipeline(handle.createReadStream(), socket, …)
 }
 
 server.listen(port, () => {
   console.log(`serving ${root} on http://127.0.0.1:${port}/`);
-  void resolveTarget, contentType, sendFile;
 });
