@@ -30,7 +30,10 @@ if (!python) console.warn('SKIPPED: python3 is not installed; the python http.se
  * location blocks are what "configured to serve the same document root" means for each stage.
  */
 function nginxConfig(dir: string, location: string): string {
-  const mime = existsSync('/etc/nginx/mime.types') ? 'include /etc/nginx/mime.types;' : '';
+  // Debian's list when it is there (the point is nginx as shipped); the same few types otherwise.
+  const mime = existsSync('/etc/nginx/mime.types')
+    ? 'include /etc/nginx/mime.types;'
+    : 'types { text/html html; text/css css; application/javascript js; application/json json; text/plain txt; image/svg+xml svg; image/png png; image/jpeg jpg jpeg; image/gif gif; image/x-icon ico; }';
   return `
 daemon off;
 master_process on;
