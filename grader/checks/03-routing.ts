@@ -401,7 +401,7 @@ export const checks: Check[] = [
           summary: t(`${x.what.en}: the status line says ${x.res.version}`, `${x.what.zh}：状态行写的是 ${x.res.version}`),
           expected: t('HTTP/1.1 at the start of every status line, errors included', '每个状态行（包括错误响应）都以 HTTP/1.1 开头'),
           hint: t('The version in a response is the version the server speaks; ours speaks HTTP/1.1, and the client asked in HTTP/1.1 too.', '响应里的版本号表示服务器所说的协议版本；我们的服务器说的是 HTTP/1.1，客户端的请求用的也是 HTTP/1.1。'),
-          caret: { data: x.res.head, offset: 5, note: t('HTTP/1.1 expected here', '这里应该是 HTTP/1.1') },
+          caret: { data: x.res.head, offset: Math.max(0, [...'HTTP/1.1'].findIndex((c, i) => x.res.head[i] !== c.charCodeAt(0))), note: t('HTTP/1.1 expected here', '这里应该是 HTTP/1.1') },
           conn: x.conn,
         });
       }
