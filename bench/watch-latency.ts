@@ -28,9 +28,15 @@ let out = '';
 child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
 
 async function until(re: RegExp, from: number): Promise<{ end: number; match: RegExpExecArray }> {
+  const deadline = Date.now() + 30_000; // a benchmark waits, but not forever
   for (;;) {
     const m = re.exec(out.slice(from));
     if (m) return { end: from + m.index + m[0].length, match: m };
+    if (Date.now() > deadline) {
+      child.kill('SIGINT');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`watch mode printed nothing matching ${re} within 30 s; it printed:\n${out.slice(from)}`);
+    }
     await sleep(2);
   }
 }

@@ -42,6 +42,7 @@ export function stageToJson(r: StageResult, lang: Lang): Record<string, unknown>
     passed: r.passed,
     checks: r.checks.map((c) => checkToJson(c, lang)),
     ...(r.startError ? { startError: { kind: r.startError.kind, message: say(r.startError.text, lang), output: r.startError.output } } : {}),
+    startMs: r.startMs,
     durationMs: r.durationMs,
   };
 }
