@@ -70,6 +70,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     root = (await stage.prepareRoot?.(tempDir, createRng(opts.seed, `${stage.slug}/root`))) ?? tempDir;
     server = await start();
     startMs = server?.startedInMs ?? 0;
+    let reproducedCrashes = 0;
     for (const check of checks) {
       let restarted = false;
       if (server && !server.alive) {
@@ -78,13 +79,16 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         restarted = true;
       }
       let result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
-      if (server && result.failure?.kind === 'crashed') {
+      if (server && result.failure?.kind === 'crashed' && reproducedCrashes < 3) {
         // A server may die from what the previous check did last (its client leaving), just as
         // this check begins. Run a crashed check once more on a fresh server: a crash that this
         // check causes happens again, and one it merely witnessed is blamed where it belongs.
         await server.stop();
         server = await start();
         result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
+        // A server that crashes again and again crashes on its own (at start-up, or on every
+        // connection): after a few, re-running would only double what it costs.
+        if (result.failure?.kind === 'crashed') reproducedCrashes++;
       }
       if (restarted && !result.passed && result.failure) {
         result.failure.summary = join([result.failure.summary, t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')]);
