@@ -181,7 +181,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const single = plans.length === 1 && positionals.length === 1;
     for (const { stage, server } of plans) {
       const rerun = rerunCommand(stage, seed, values);
-      const stageTerm: TerminalOptions = { ...term, runByHand: runByHand(stage, server.command), rerun };
+      const stageTerm: TerminalOptions = { ...term, runByHand: runByHand(stage, server.command, seed), rerun };
       const streaming = single && !values.json && !github;
       // Grading the whole course takes a while: say which stage is running, on a terminal only.
       const progress = !single && !values.json && !github && Boolean(process.stderr.isTTY);
@@ -300,8 +300,14 @@ export function rerunCommand(stage: Stage, seed: number, values: Values): string
   return `npm run grade -- ${stage.number} --seed ${seed}${flags.join('')}`;
 }
 
-export function runByHand(stage: Stage, cmd: ServerCommand): string {
-  if (cmd.kind === 'shell') return `PORT=9000 STATIC_DIR=static ${cmd.command.replaceAll('{port}', '9000').replaceAll('{root}', 'static')}`;
+export function runByHand(stage: Stage, cmd: ServerCommand, seed?: number): string {
+  // Stages that serve files were graded against a site generated from the seed: rebuild the same
+  // one, so the paths in the reproduce command exist.
+  const site = stage.prepareRoot && seed !== undefined ? `"$(npx tsx grader/docroot.ts ${stage.number} --seed ${seed})"` : undefined;
+  if (cmd.kind === 'shell') {
+    const rootDir = site ?? 'static';
+    return `PORT=9000 STATIC_DIR=${rootDir} ${cmd.command.replaceAll('{port}', '9000').replaceAll('{root}', rootDir)}`;
+  }
   const rel = path.relative(process.cwd(), cmd.file) || cmd.file;
-  return `PORT=9000 npx tsx ${q(rel)}`;
+  return `${site ? `STATIC_DIR=${site} ` : ''}PORT=9000 npx tsx ${q(rel)}`;
 }

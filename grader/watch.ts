@@ -204,7 +204,7 @@ export async function watchMain(plan: WatchPlan | undefined, values: Values, opt
       width: terminalWidth(),
       verbose: values.verbose,
       fullFailures: 1,
-      runByHand: runByHand(stage, command),
+      runByHand: runByHand(stage, command, opts.seed),
       rerun: rerunCommand(stage, opts.seed, values),
     };
     // Clear the screen (and scrollback) on a terminal; in a log, a rule between runs instead.

@@ -40,7 +40,10 @@ export function escapePieces(buf: Buffer): string[] {
 /** `"hi\r\n"`, truncated after `max` bytes with a count of the rest. */
 export function escapeBytes(data: Buffer | string, max = 160): string {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  const shown = buf.subarray(0, max);
+  // Never cut inside a UTF-8 character: half a character would turn the whole preview into \x codes.
+  let cut = Math.min(max, buf.length);
+  if (cut < buf.length) while (cut > 0 && cut > max - 4 && (buf[cut]! & 0xc0) === 0x80) cut--;
+  const shown = buf.subarray(0, cut);
   const body = escapePieces(shown).join('');
   const rest = buf.length - shown.length;
   return `"${body}"` + (rest > 0 ? ` … (+${rest} more bytes)` : '');
