@@ -575,3 +575,27 @@ export const checks: Check[] = [
 export function prepareRoot(dir: string, rng: Rng): Promise<string> {
   return prepareSite(dir, rng, false);
 }
+
+/** Hints for `npm run hint 2`, gentlest first: each gives a little more away. */
+export const hints: Text[] = [
+    t(
+      "Watch it misbehave first: run PORT=9000 npx tsx exercises/02-fixed-page/server.ts in one terminal and curl -v http://127.0.0.1:9000/ in another. curl shows the request it sends (lines starting with >) and what came back (<). The skeleton hangs up at once — that socket.end() is the line to replace.",
+      '先亲眼看看它哪里不对：在一个终端运行 PORT=9000 npx tsx exercises/02-fixed-page/server.ts，在另一个终端运行 curl -v http://127.0.0.1:9000/。curl 会显示它发出的请求（以 > 开头的行）和收到的内容（以 < 开头的行）。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。',
+    ),
+    t(
+      'A response is text lines, each ending in "\\r\\n", then the body: "HTTP/1.1 200 OK\\r\\n" + "Content-Type: text/html; charset=utf-8\\r\\n" + "Content-Length: N\\r\\n" + "\\r\\n", followed by the page. The empty line (the second "\\r\\n" in a row) is what tells the client the headers are over.',
+      '响应由若干行文本组成，每行以 "\\r\\n" 结尾，后面跟着正文："HTTP/1.1 200 OK\\r\\n" + "Content-Type: text/html; charset=utf-8\\r\\n" + "Content-Length: N\\r\\n" + "\\r\\n"，再接上页面内容。那个空行（连续的第二个 "\\r\\n"）告诉客户端：头部到此结束。',
+    ),
+    t(
+      "Content-Length counts bytes, and the page has Chinese in it (3 bytes a character in UTF-8). Read the file without an encoding — fs.readFile(file, (err, page) => …) gives a Buffer — and use page.length. Read it inside the handler, for every request, from path.join(process.env.STATIC_DIR ?? 'static', 'index.html').",
+      "Content-Length 计算的是字节数，而页面里有中文（UTF-8 中每个字 3 个字节）。读文件时不要指定编码——fs.readFile(file, (err, page) => …) 得到的是 Buffer——然后用 page.length。在处理函数里、每个请求都从 path.join(process.env.STATIC_DIR ?? 'static', 'index.html') 读一次。",
+    ),
+    t(
+      "Don't answer on the first 'data' event: that is the seed's single recv(4096) in Node clothes. Keep a Buffer per connection (a variable inside the connection handler), append every chunk with Buffer.concat, and answer once it includes \"\\r\\n\\r\\n\". If it grows past 16 KiB without one, answer 400 Bad Request and close.",
+      "不要在第一次 'data' 事件时就回应：那就是种子代码里只调用一次 recv(4096) 的 Node 版。给每个连接准备一个 Buffer（连接处理函数里的一个变量），每来一块就用 Buffer.concat 追加进去，等它包含 \"\\r\\n\\r\\n\" 时再回应。如果超过 16 KiB 还没有出现，就回应 400 Bad Request 并关闭连接。",
+    ),
+    t(
+      "Clients come and go: keep net.createServer({ allowHalfOpen: true }, …) so a client's FIN right after its request (printf … | nc -N) does not end your side before you have answered; in 'end', call socket.end() if no request arrived; close with socket.end(response) after answering; and keep the socket.on('error', …) listener from stage 1.",
+      "客户端来来去去：保留 net.createServer({ allowHalfOpen: true }, …)，这样客户端在请求之后立刻发来 FIN（printf … | nc -N 就是这样）时，你这一侧不会在回应之前就被关闭；在 'end' 里，如果还没收到完整请求，就调用 socket.end()；回应时用 socket.end(response) 发完即关；还有第 1 关学过的 socket.on('error', …) 监听器也要留着。",
+    ),
+];

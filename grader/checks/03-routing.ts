@@ -507,3 +507,27 @@ const HINT_PREFIX = t(
 export function prepareRoot(dir: string, rng: Rng): Promise<string> {
   return prepareSite(dir, rng, true);
 }
+
+/** Hints for `npm run hint 3`, gentlest first: each gives a little more away. */
+export const hints: Text[] = [
+    t(
+      "Start from your stage 2 server: copy its head-collecting code into exercises/03-routing/server.ts. Then ask by hand for what the grader asks for: curl -v http://127.0.0.1:9000/docs/ , curl -v 'http://127.0.0.1:9000/docs/notes%20and%20tips.txt' , curl -v http://127.0.0.1:9000/nope.html .",
+      "从你的第 2 关服务器开始：把收集请求头的代码复制到 exercises/03-routing/server.ts 里。然后亲手请求评测器会请求的东西：curl -v http://127.0.0.1:9000/docs/ 、curl -v 'http://127.0.0.1:9000/docs/notes%20and%20tips.txt' 、curl -v http://127.0.0.1:9000/nope.html 。",
+    ),
+    t(
+      "The request line is the head up to the first \"\\r\\n\". Split it on ' ': exactly three parts — method, target, version — or 400 Bad Request. The target must start with '/' and the version with 'HTTP/1.'. A method other than GET or HEAD gets 405 Method Not Allowed with an Allow: GET, HEAD header.",
+      "请求行就是请求头里第一个 \"\\r\\n\" 之前的部分。按 ' ' 拆分：必须正好三部分——方法、目标、版本——否则回应 400 Bad Request。目标必须以 '/' 开头，版本必须以 'HTTP/1.' 开头。GET 和 HEAD 以外的方法回应 405 Method Not Allowed，并带上 Allow: GET, HEAD 头部。",
+    ),
+    t(
+      "From target to file: cut at the first '?' or '#', then decodeURIComponent once (inside try/catch — '%zz' throws: answer 400). A path that ends in '/' means that folder's index.html. The Content-Type comes from path.extname(file): a small table, and application/octet-stream for anything not in it.",
+      "从目标到文件：先在第一个 '?' 或 '#' 处截断，再调用一次 decodeURIComponent（放在 try/catch 里——'%zz' 会抛异常：回应 400）。以 '/' 结尾的路径表示这个文件夹里的 index.html。Content-Type 根据 path.extname(file) 决定：建一张小表，表里没有的一律用 application/octet-stream。",
+    ),
+    t(
+      "Stay inside the root, whatever the spelling: const root = path.resolve(STATIC_DIR); const file = path.join(root, decoded); then refuse with 403 unless file === root || file.startsWith(root + path.sep). Check after decoding and joining, never by looking for '..' in the raw target: %2e%2e is '..' too.",
+      "无论路径怎么写，都不能离开根目录：const root = path.resolve(STATIC_DIR); const file = path.join(root, decoded); 然后，除非 file === root || file.startsWith(root + path.sep)，否则回应 403。要在解码并拼接之后再检查，不要只在原始目标里找 '..'：%2e%2e 也是 '..'。",
+    ),
+    t(
+      "Sending: const handle = await fs.open(file) (fails → 404 with the bytes of error.html), const stat = await handle.stat() (not stat.isFile() → 404 too), write the head with Content-Length: stat.size, then pipeline(handle.createReadStream(), socket, cb) — it streams with backpressure and ends the socket after the last byte. For HEAD, write the same head and just socket.end().",
+      "发送：const handle = await fs.open(file)（失败 → 404，正文是 error.html 的字节），const stat = await handle.stat()（不是 stat.isFile() → 同样 404），写出带 Content-Length: stat.size 的头部，然后 pipeline(handle.createReadStream(), socket, cb)——它会按背压以流的方式发送，并在最后一个字节之后结束 socket。如果是 HEAD，写出同样的头部，然后直接 socket.end()。",
+    ),
+];

@@ -823,3 +823,31 @@ export const checks: Check[] = [
     },
   },
 ];
+
+/** Hints for `npm run hint 4`, gentlest first: each gives a little more away. */
+export const hints: Text[] = [
+    t(
+      "Watch it misbehave first: run PORT=9000 npx tsx exercises/04-message-framing/server.ts, then in another terminal printf '\\000\\000\\000\\003abc' | nc -N 127.0.0.1 9000 | xxd. A working server answers 0000 0003 6362 61: the same length, then \"cba\". The skeleton hangs up at once — that socket.end() is the line to replace.",
+      "先亲眼看看它哪里不对：运行 PORT=9000 npx tsx exercises/04-message-framing/server.ts，再在另一个终端运行 printf '\\000\\000\\000\\003abc' | nc -N 127.0.0.1 9000 | xxd。正确的服务器会回复 0000 0003 6362 61：长度不变，后面是 \"cba\"。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。",
+    ),
+    t(
+      "A 'data' event is not a message. It may hold half a frame, exactly one, or three and a bit. Give each connection its own buffer (a variable inside the connection handler) and append every chunk to it: Buffer.concat([pending, chunk]).",
+      "一次 'data' 事件不等于一条消息。它可能只有半个帧，可能正好一个，也可能是三个多一点。给每个连接准备一个自己的缓冲区（连接回调里的一个变量），每收到一块就追加进去：Buffer.concat([pending, chunk])。",
+    ),
+    t(
+      'After appending, loop: while the buffer holds at least 4 bytes, read N = pending.readUInt32BE(0); if it holds fewer than 4 + N bytes, stop and wait for more; otherwise take the payload (pending.subarray(4, 4 + N)), answer it, and cut the frame off the front (pending = pending.subarray(4 + N)). A while, not an if: several frames can be waiting.',
+      '追加之后循环处理：只要缓冲区里至少有 4 字节，就读出 N = pending.readUInt32BE(0)；如果不足 4 + N 字节，就停下来等更多数据；否则取出负载（pending.subarray(4, 4 + N)），回复它，再把这个帧从缓冲区前面切掉（pending = pending.subarray(4 + N)）。要用 while 而不是 if：可能有好几个帧在排队。',
+    ),
+    t(
+      'The reply: a 4-byte header made with Buffer.alloc(4) and header.writeUInt32BE(N) — big-endian, and N counts the payload only — followed by Buffer.from(payload).reverse(). An empty payload (N = 0) is a complete frame too: answer 00 00 00 00.',
+      '回复：用 Buffer.alloc(4) 和 header.writeUInt32BE(N) 做出 4 字节头部——大端序，N 只计算负载——后面跟上 Buffer.from(payload).reverse()。空负载（N = 0）也是完整的帧：回复 00 00 00 00。',
+    ),
+    t(
+      "The limit: check N as soon as you have read it, before waiting for the payload. If N > 1 048 576, stop reading (socket.pause()) and close with socket.destroySoon(), which still sends the replies you already wrote. Never throw: one bad client must not stop the server.",
+      "上限：一读出 N 就检查，不要等负载。如果 N > 1 048 576，就停止读取（socket.pause()），并用 socket.destroySoon() 关闭连接，它仍会把已经写出的回复发出去。不要抛异常：一个捣乱的客户端不能让服务器停下来。",
+    ),
+    t(
+      "Half-close: when the client sends FIN, 'end' fires. Every complete frame has been answered by then if you reply inside the 'data' handler; whatever is left in the buffer is an incomplete frame — drop it. Node then ends your side for you (allowHalfOpen is false by default). Add socket.on('error', …) as in stage 1, and pause on write() === false until 'drain'.",
+      "半关闭：客户端发送 FIN 时会触发 'end'。如果你在 'data' 回调里就回复，那时所有完整的帧都已经回复过了；缓冲区里剩下的是残缺的帧——丢掉即可。然后 Node 会替你关闭这一侧（allowHalfOpen 默认为 false）。像第 1 关一样加上 socket.on('error', …)，并在 write() 返回 false 时暂停读取，直到 'drain'。",
+    ),
+];
