@@ -246,7 +246,7 @@ async function explain(err: unknown, check: Check, conns: Conn[], server: Runnin
   }
   // A crash first shows up on the wire as a reset or a close; give the exit a moment to be noticed.
   if (server.alive && ['closed-early', 'reset', 'crashed', 'hung'].includes(failure.kind)) {
-    await Promise.race([server.exited, sleep(60)]);
+    await Promise.race([server.exited, sleep(60, undefined, { ref: false })]);
   }
   if (!server.alive && !server.stoppedByGrader) {
     const exit = server.exitInfo!;

@@ -127,10 +127,10 @@ export class Lane {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM'); // the worker's handler kills its server groups at once, then exits
-      await Promise.race([exited, sleep(1500)]);
+      await Promise.race([exited, sleep(1500, undefined, { ref: false })]);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
-        await Promise.race([exited, sleep(1000)]);
+        await Promise.race([exited, sleep(1000, undefined, { ref: false })]);
       }
     }
     await sweep(`${this.opts.runId}:${this.index}:`);

@@ -107,7 +107,7 @@ export class RunningServer {
   async stop(graceMs = 300): Promise<void> {
     this.stopping = true;
     await killGroup(this.pgid, graceMs);
-    await Promise.race([this.exited, sleep(1000)]);
+    await Promise.race([this.exited, sleep(1000, undefined, { ref: false })]);
     untrack(this.pgid);
   }
 }
