@@ -177,15 +177,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (values.watch) return await (await import('./watch.ts')).watchMain(positionals.length === 1 ? plans[0] : undefined, values, { seed, lang, only });
     installCleanupHandlers();
     const term: TerminalOptions = { lang, color: wantColor(), width: terminalWidth(), verbose: values.verbose };
-    const results: StageResult[] = [];
     const single = plans.length === 1 && positionals.length === 1;
-    for (const { stage, server } of plans) {
+    // Grading the whole course takes a while: say how far it is, on a terminal only.
+    const progress = !single && !values.json && !github && Boolean(process.stderr.isTTY);
+    let done = 0;
+    const showProgress = (): void => {
+      if (progress) process.stderr.write(`\r\x1b[K${say(t(`grading ${plans.length} stages… ${done} done`, `正在评测 ${plans.length} 个关卡……已完成 ${done} 个`), lang)}`);
+    };
+    const gradeOne = async ({ stage, server }: (typeof plans)[number]): Promise<StageResult> => {
       const rerun = rerunCommand(stage, seed, values);
       const stageTerm: TerminalOptions = { ...term, runByHand: runByHand(stage, server.command, seed), rerun };
       const streaming = single && !values.json && !github;
-      // Grading the whole course takes a while: say which stage is running, on a terminal only.
-      const progress = !single && !values.json && !github && Boolean(process.stderr.isTTY);
-      if (progress) process.stderr.write(`\r\x1b[K${say(t(`grading stage ${stage.number} of ${plans.length}…`, `正在评测第 ${stage.number}/${plans.length} 关……`), lang)}`);
       const width = titleColumn(checksToRun(stage, { only }).map((c) => c.title), lang);
       if (streaming) process.stdout.write(renderHeader(stage, seed, stageTerm));
       // Lines for checks that could not run wait: if the server never started, one message says so.
@@ -200,9 +202,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           ? (r) => (r.failure?.kind === 'not-started' ? notRun.push(renderCheckLine(r, width, stageTerm)) : process.stdout.write(renderCheckLine(r, width, stageTerm)))
           : undefined,
       });
-      results.push(result);
       if (streaming) process.stdout.write((result.startError ? '' : notRun.join('')) + renderDetails(result, stageTerm));
-    }
+      done++;
+      showProgress();
+      return result;
+    };
+    // The stages of a course are independent (own server, own port, own document root), so they
+    // are graded side by side: most of a stage's time is spent waiting on the wire, not computing.
+    showProgress();
+    const results = await Promise.all(plans.map(gradeOne));
     if (!single && !values.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     if (github) {
       // Annotations on stdout (the runner reads them there); the summary where Actions shows it.

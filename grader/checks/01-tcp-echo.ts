@@ -50,7 +50,7 @@ export const checks: Check[] = [
         ),
         hintWhenDifferent: t('Echo exactly what arrived: no prefix, no prompt, no added newline.', '原样回显收到的内容：不要加前缀、提示符或额外的换行。'),
       });
-      await expectNothingMore(conn, 60, t('Echo exactly what arrived: no prefix, no prompt, no added newline.', '原样回显收到的内容：不要加前缀、提示符或额外的换行。'));
+      await expectNothingMore(conn, 40, t('Echo exactly what arrived: no prefix, no prompt, no added newline.', '原样回显收到的内容：不要加前缀、提示符或额外的换行。'));
     },
   },
   {
@@ -67,7 +67,7 @@ export const checks: Check[] = [
         what: t('256 bytes, one of each value 0x00–0xff', '256 个字节，0x00–0xff 每个值一个'),
         hint: HINT_BINARY,
       });
-      await expectNothingMore(conn, 60, HINT_BINARY);
+      await expectNothingMore(conn, 40, HINT_BINARY);
     },
   },
   {
@@ -323,7 +323,7 @@ export const checks: Check[] = [
       await rude.send(ctx.rng.bytes(256 * 1024));
       await rude.read(1, REPLY_MS); // the server is busy echoing to us...
       rude.reset(); // ...when we slam the door: RST, with unread data in flight
-      await ctx.sleep(150);
+      await ctx.sleep(60);
       let next;
       try {
         next = await ctx.connect('client 2');
@@ -354,7 +354,7 @@ export const checks: Check[] = [
       quiet.end();
       await quiet.readToEnd(300);
       quiet.abort();
-      await ctx.sleep(50);
+      await ctx.sleep(20);
       let next;
       try {
         next = await ctx.connect('client 2');
