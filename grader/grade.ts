@@ -136,7 +136,8 @@ export function unstartableStage(stage: Stage, seed: number, startError: NonNull
   };
 }
 
-function notStarted(check: Check, err: NonNullable<StageResult['startError']>): CheckResult {
+/** The result of a check that could not run (the server never started, a time limit cut it off). */
+export function checkNotRun(check: Check, failure: Failure): CheckResult {
   return {
     id: check.id,
     title: check.title,
@@ -145,8 +146,12 @@ function notStarted(check: Check, err: NonNullable<StageResult['startError']>): 
     maxPoints: check.points,
     durationMs: 0,
     ...(check.teacherOnly ? { teacherOnly: true } : {}),
-    failure: { kind: 'not-started', summary: err.text, ...(err.output ? { serverOutput: err.output } : {}) },
+    failure,
   };
+}
+
+function notStarted(check: Check, err: NonNullable<StageResult['startError']>): CheckResult {
+  return checkNotRun(check, { kind: 'not-started', summary: err.text, ...(err.output ? { serverOutput: err.output } : {}) });
 }
 
 const WIRE_KIND: Record<string, FailureKind> = {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checksToRun } from '../grade.ts';
+import { checksToRun, checkNotRun } from '../grade.ts';
 import { join, t, type Text } from '../i18n.ts';
 import { trackTempDir, untrackTempDir } from '../runner/processes.ts';
 import type { CheckResult, Stage, StageResult } from '../types.ts';
@@ -187,18 +187,7 @@ function unrun(stage: Stage, seed: number, includeTeacherOnly: boolean, kind: 'n
 function partial(stage: Stage, seed: number, includeTeacherOnly: boolean, done: CheckResult[], kind: 'not-started' | 'hung' | 'grader-error', why: Text): StageResult {
   const byId = new Map(done.map((c) => [c.id, c]));
   const checks = checksToRun(stage, { includeTeacherOnly }).map((check): CheckResult => {
-    const got = byId.get(check.id);
-    if (got) return got;
-    return {
-      id: check.id,
-      title: check.title,
-      passed: false,
-      points: 0,
-      maxPoints: check.points,
-      durationMs: 0,
-      ...(check.teacherOnly ? { teacherOnly: true } : {}),
-      failure: { kind, summary: why },
-    };
+    return byId.get(check.id) ?? checkNotRun(check, { kind, summary: why });
   });
   const score = checks.reduce((a, c) => a + c.points, 0);
   return {

@@ -7,6 +7,7 @@
 import type { StageInfo, StudentResult } from '../class/types.ts';
 import { say, t, type Lang, type Text } from '../i18n.ts';
 import type { CheckResult, FailureKind } from '../types.ts';
+import { FAILURE_KIND_LABEL } from './labels.ts';
 
 export type Visibility = 'visible' | 'hidden' | 'after_due_date' | 'after_published';
 
@@ -33,17 +34,7 @@ export interface GradescopeResults {
   extra_data: Record<string, unknown>;
 }
 
-const KIND: Record<FailureKind, Text> = {
-  wrong: t('wrong answer', '结果不对'),
-  hung: t('hung', '卡住了'),
-  crashed: t('crashed', '崩溃'),
-  'closed-early': t('closed early', '过早关闭'),
-  reset: t('reset', '连接被重置'),
-  flooded: t('flooded', '数据泛滥'),
-  'not-closed': t('never closed', '没有关闭'),
-  'not-started': t('did not start', '没有启动'),
-  'grader-error': t('grader error', '评测器错误'),
-};
+const KIND = FAILURE_KIND_LABEL;
 
 export function gradescopeResults(
   student: StudentResult,

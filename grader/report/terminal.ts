@@ -7,6 +7,7 @@ import { say, t, type Lang, type Text } from '../i18n.ts';
 import type { CheckResult, Failure, StageResult, WireSummary } from '../types.ts';
 import { formatMs } from '../wire/conn.ts';
 import { colors, padEnd, wrap, type Colors } from './style.ts';
+import { FAILURE_KIND_LABEL } from './labels.ts';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -34,17 +35,7 @@ const L = {
   where: t('Where', '位置'),
 };
 
-const KIND_LABEL: Record<Failure['kind'], Text> = {
-  wrong: t('wrong answer', '结果不对'),
-  hung: t('hung', '卡住了'),
-  crashed: t('crashed', '崩溃'),
-  'closed-early': t('closed early', '过早关闭'),
-  reset: t('reset', '连接被重置'),
-  flooded: t('flooded', '数据泛滥'),
-  'not-closed': t('never closed', '没有关闭'),
-  'not-started': t('did not start', '没有启动'),
-  'grader-error': t('grader error', '评测器错误'),
-};
+const KIND_LABEL = FAILURE_KIND_LABEL;
 
 /** The first line of a stage report; printed before grading starts so the learner sees progress. */
 export function renderHeader(stage: { number: number; title: Text }, seed: number, opts: TerminalOptions): string {
