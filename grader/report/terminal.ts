@@ -139,7 +139,7 @@ function describeSent(w: WireSummary, lang: Lang): string {
   const sizes = w.writes <= 1 ? '' : ` (${w.writeSizes.join(', ')}${w.writes > w.writeSizes.length ? ', …' : ''})`;
   const after = w.resetSent ? say(t(', then reset the connection', '，然后重置了连接'), lang) : w.finSent ? say(t(', then FIN (half-close)', '，然后发送 FIN（半关闭）'), lang) : '';
   const head = say(
-    t(`${w.label}: ${w.writes} write${w.writes === 1 ? '' : 's'}, ${w.sentBytes} bytes${sizes}${after}`, `${w.label}：${w.writes} 次写入，共 ${w.sentBytes} 字节${sizes}${after}`),
+    t(`${w.label}: ${w.writes} write${w.writes === 1 ? '' : 's'}, ${w.sentBytes} byte${w.sentBytes === 1 ? '' : 's'}${sizes}${after}`, `${w.label}：${w.writes} 次写入，共 ${w.sentBytes} 字节${sizes}${after}`),
     lang,
   );
   return w.sentBytes > 0 ? `${head}\n${w.sentPreview}` : head;
@@ -155,7 +155,7 @@ function describeReceived(w: WireSummary, lang: Lang): string {
           ? say(t(', and more: we stopped reading (flooded)', '，而且还在继续：我们停止了读取（数据泛滥）'), lang)
           : '';
   if (w.receivedBytes === 0) return say(t('nothing', '什么也没有'), lang) + end;
-  return say(t(`${w.receivedBytes} bytes${end}`, `${w.receivedBytes} 字节${end}`), lang) + '\n' + w.receivedPreview;
+  return say(t(`${w.receivedBytes} byte${w.receivedBytes === 1 ? '' : 's'}${end}`, `${w.receivedBytes} 字节${end}`), lang) + '\n' + w.receivedPreview;
 }
 
 function indent(text: string, prefix: string, c: Colors): string[] {

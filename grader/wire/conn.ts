@@ -280,7 +280,7 @@ export class Conn {
   private receivedSummary(): Text {
     return this.receivedTotal === 0
       ? t('nothing arrived', '什么也没收到')
-      : t(`${this.receivedTotal} bytes arrived in all`, `一共收到 ${this.receivedTotal} 字节`);
+      : t(`${bytes(this.receivedTotal)} arrived in all`, `一共收到 ${this.receivedTotal} 字节`);
   }
 
   private endedError(what: Text): WireError {
@@ -299,12 +299,12 @@ export class Conn {
 
   /** Waits until at least `n` bytes are buffered, without consuming them. */
   async waitFor(n: number, timeoutMs: number): Promise<void> {
-    await this.until(() => this.pendingBytes >= n, t(`the first ${n} bytes`, `最先的 ${n} 字节`), timeoutMs);
+    await this.until(() => this.pendingBytes >= n, t(n === 1 ? 'the first byte' : `the first ${n} bytes`, `最先的 ${n} 字节`), timeoutMs);
   }
 
   /** Exactly `n` bytes. */
   async read(n: number, timeoutMs: number): Promise<Buffer> {
-    await this.until(() => this.pendingBytes >= n, t(`${n} bytes`, ` ${n} 字节`), timeoutMs);
+    await this.until(() => this.pendingBytes >= n, t(bytes(n), ` ${n} 字节`), timeoutMs);
     return this.take(n);
   }
 
@@ -350,6 +350,11 @@ export class Conn {
     }
     return this.take(this.pendingBytes);
   }
+}
+
+/** "1 byte", "2 bytes". */
+export function bytes(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
 }
 
 export function formatMs(ms: number): string {
