@@ -3,7 +3,7 @@
  * it is terminated, or it is killed outright — no server it started keeps running.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,6 +82,8 @@ describe('teardown', () => {
     await run.exited;
     // No handler can run on SIGKILL: the server notices its lifeline (stdin) closing and exits.
     await until(() => (processesTagged(run.tag).length === 0 ? true : undefined), 5000, 'the orphaned server to exit');
+    // A killed grader cannot remove its temporary document root; the next run's tests would see it.
+    rmSync(run.root, { recursive: true, force: true });
   });
 
   it('a server that ignores SIGTERM and starts a child of its own is still fully removed', async () => {
