@@ -5,6 +5,7 @@
  *   npm run bench                 the full run (about two minutes on 2 cores)
  *   npm run bench -- --smoke      one quick pass of everything, to prove the benchmark still works
  *   npm run bench -- --runs 20    more repetitions for the per-stage timings
+ *   npm run bench -- --parts 1,4  only some parts (3, the class of 40, takes about 9 minutes)
  *
  * Run it by hand on a quiet machine; the figures go in notes, never in timed tests.
  */
@@ -23,10 +24,12 @@ const { values } = parseArgs({
     smoke: { type: 'boolean' },
     runs: { type: 'string' },
     out: { type: 'string' },
-    'class-size': { type: 'string' },
+    parts: { type: 'string' },
   },
 });
 const smoke = Boolean(values.smoke);
+/** `--parts 1,2,4` measures only those parts (5, the breakdown, comes with 1). */
+const parts = new Set((values.parts ?? '1,2,3,4').split(',').map((p) => p.trim()));
 const runs = Number(values.runs ?? (smoke ? 1 : 10));
 const outFile = path.resolve(values.out ?? path.join(root, 'bench', 'results.json'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -75,7 +78,7 @@ const results: Record<string, unknown> = {
 };
 
 // 1. One stage on the solution, beside the floor: an npm run of a no-op plus one server start.
-{
+if (parts.has('1')) {
   const npmNoop = stats(repeat(runs, () => timed(npm, ['run', '-s', 'bench:noop']).ms));
   const starts: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -125,14 +128,14 @@ const results: Record<string, unknown> = {
 }
 
 // 2. The whole course for one repo.
-{
+if (parts.has('2')) {
   const course = stats(repeat(smoke ? 1 : 3, () => timed(npm, ['run', '-s', 'grade', '--', '--solution', '--json', '--seed', '7']).ms));
   results.course = { ...course, target: '≤ 2.5 s' };
   row(`npm run grade (whole course, solutions; median of ${course.runs})`, s(course.medianMs), '≤ 2.5 s');
 }
 
 // 3. Class mode: a generated class of 40 repos (correct, broken, crashing, hanging …), --jobs 1 and 2.
-{
+if (parts.has('3')) {
   const { makeClass, CLASS_OF_40 } = await import('../test/fixtures/class/make-class.ts');
   // The smoke run only proves the measurement works: two repos, stage 1.
   const students = smoke ? CLASS_OF_40.slice(0, 2) : CLASS_OF_40;
@@ -171,7 +174,7 @@ const results: Record<string, unknown> = {
 }
 
 // 4. Watch mode: save → result on the stage-1 solution.
-{
+if (parts.has('4')) {
   const saves = smoke ? 2 : 10;
   const r = timed(process.execPath, ['--import', 'tsx', path.join(root, 'bench/watch-latency.ts'), String(saves)]);
   const m = /median save → noticed (\d+) ms → first check (\d+) ms → result (\d+) ms \(result min (\d+), max (\d+)\)/.exec(r.stdout);
