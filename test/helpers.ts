@@ -2,6 +2,7 @@
  * Helpers for the project's own tests: grade a file or a command in-process, and prove that no
  * process started for that grading is still running afterwards.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,4 +75,14 @@ export function explainFailures(r: StageResult): string {
     .filter((c) => !c.passed)
     .map((c) => `${c.id} ${c.title.en}: ${c.failure?.summary.en}`)
     .join('\n');
+}
+
+/** Whether a command is installed (tests of real third-party servers skip, visibly, without it). */
+export function has(tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

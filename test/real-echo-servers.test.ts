@@ -2,18 +2,8 @@
  * Real third-party echo servers must pass stage 1 through --cmd: the grader judges behaviour on the
  * wire, not the language or library a server is written in.
  */
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { explainFailures, grade } from './helpers.ts';
-
-const has = (tool: string): boolean => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { explainFailures, grade, has } from './helpers.ts';
 
 describe('real echo servers', () => {
   const socat = has('socat');

@@ -4,21 +4,11 @@
  * the grader's document root, passes every check of stages 2 and 3. Python's http.server passes
  * stage 3 except the two checks it cannot: it answers HTTP/1.0, and its 404 page is its own.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { explainFailures, failedIds, grade } from './helpers.ts';
-
-const has = (tool: string): boolean => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { explainFailures, failedIds, grade, has } from './helpers.ts';
 
 const nginx = has('nginx');
 const python = has('python3');
