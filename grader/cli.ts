@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT } from './exit-codes.ts';
-import { gradeStage, checksToRun, unstartableStage } from './grade.ts';
+import { gradeStage, checksToRun, unstartableStage } from './engine.ts';
 import { pickLang, say, t, type Lang, type Text } from './i18n.ts';
 import { githubAnnotations, githubSummary } from './report/github.ts';
 import { courseToJson, stageToJson } from './report/json.ts';
@@ -121,6 +121,7 @@ export type Values = ReturnType<typeof parseArgs<{ options: typeof options; allo
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let lang: Lang = pickLang(undefined, env) ?? 'en';
   if (argv[0] === '--hint') return (await import('./hint.ts')).hintMain(argv.slice(1), env); // npm run hint
+  if (argv[0] === '--site') return (await import('./site/replay.ts')).siteMain(argv.slice(1)); // npm run site
   try {
     const { values, positionals } = parseArgsOrUsage(argv);
     // `npm run grade 1 --json` (without "--") hands --json to npm, which exposes it as env.
@@ -311,7 +312,7 @@ export function rerunCommand(stage: Stage, seed: number, values: Values): string
 export function runByHand(stage: Stage, cmd: ServerCommand, seed?: number): string {
   // Stages that serve files were graded against a site generated from the seed: rebuild the same
   // one, so the paths in the reproduce command exist.
-  const site = stage.prepareRoot && seed !== undefined ? `"$(npx tsx grader/docroot.ts ${stage.number} --seed ${seed})"` : undefined;
+  const site = stage.site && seed !== undefined ? `"$(npm run -s site -- ${stage.number} --seed ${seed})"` : undefined;
   if (cmd.kind === 'shell') {
     const rootDir = site ?? 'static';
     return `PORT=9000 STATIC_DIR=${rootDir} ${cmd.command.replaceAll('{port}', '9000').replaceAll('{root}', rootDir)}`;

@@ -5,6 +5,7 @@
  */
 import type { Text } from './i18n.ts';
 import type { Rng } from './rng.ts';
+import type { SiteSpec } from './site/site.ts';
 import type { Conn } from './wire/conn.ts';
 
 export interface CheckContext {
@@ -32,7 +33,7 @@ export interface Check {
   points: number;
   /** The most this check may take against a broken server; a passing server takes far less. */
   timeoutMs: number;
-  /** Runs in class mode and on Gradescope, never in the student edition. */
+  /** Set for the checks of a stage's teacher.ts: they run in class mode and on Gradescope only. */
   teacherOnly?: boolean;
   run(ctx: CheckContext): Promise<void>;
 }
@@ -43,12 +44,8 @@ export interface Stage {
   slug: string;
   title: Text;
   checks: Check[];
-  /**
-   * Fills the document root for a run (stages that serve files). Seeded, so runs reproduce. May
-   * return a subfolder of `dir` to serve instead of `dir` itself, leaving room for files outside the
-   * document root (the path-traversal check plants secrets there). All of `dir` is removed after.
-   */
-  prepareRoot?(dir: string, rng: Rng): Promise<string | void>;
+  /** The files of the seeded document root (stages that serve files); see site/site.ts. */
+  site?: SiteSpec;
   /** Hints for `npm run hint N`, gentlest first: each one gives a little more away. */
   hints?: Text[];
 }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError, rerunCommand, runByHand, type Values } from './cli.ts';
 import { EXIT } from './exit-codes.ts';
-import { checksToRun, gradeStage } from './grade.ts';
+import { checksToRun, gradeStage } from './engine.ts';
 import { afterHint, renderHint } from './hint.ts';
 import { say, t, type Lang, type Text } from './i18n.ts';
 import { colors, terminalWidth, wantColor, wrap } from './report/style.ts';

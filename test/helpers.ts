@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { gradeStage, type GradeOptions } from '../grader/grade.ts';
+import { gradeStage, type GradeOptions } from '../grader/engine.ts';
 import type { ServerCommand } from '../grader/runner/server.ts';
 import { findStage } from '../grader/stages.ts';
 import type { StageResult } from '../grader/types.ts';

@@ -9,7 +9,8 @@ import { CheckFailure } from '../grader/failure.ts';
 import { createRng } from '../grader/rng.ts';
 import { Conn } from '../grader/wire/conn.ts';
 import { buildRequest, readResponse, scanResponseHead } from '../grader/wire/http.ts';
-import { loadSite, prepareSite } from '../grader/docroot.ts';
+import { buildSite, loadSite } from '../grader/site/site.ts';
+import { findStage } from '../grader/stages.ts';
 import { exerciseFile, explainFailures, failedIds, fixtureFile, grade, solutionFile } from './helpers.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -101,7 +102,7 @@ describe('the seeded document root', () => {
   it('is the same for a seed and different across seeds, with Chinese text in index.html', async () => {
     const make = async (seed: number): Promise<{ root: string; index: Buffer; dir: string }> => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-docroot-test-'));
-      const root = await prepareSite(dir, createRng(seed, 'x'), true);
+      const root = await buildSite(dir, createRng(seed, 'x'), findStage(3)!.site!);
       return { root, index: readFileSync(path.join(root, 'index.html')), dir };
     };
     const [a, b, c] = [await make(1), await make(1), await make(2)];

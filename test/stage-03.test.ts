@@ -80,7 +80,7 @@ describe('stage 3: routing', () => {
     const asked = /^GET (\/\S+)/.exec(result.checks[0]!.failure!.wire!.sentPreview.slice(1))![1]!;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-replay-'));
     try {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', 'grader/docroot.ts', '3', '--seed', '77', dir], { cwd: repoRoot, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['grader/bin.mjs', '--site', '3', '--seed', '77', dir], { cwd: repoRoot, encoding: 'utf8' });
       const root = out.trim();
       expect(path.dirname(root)).toBe(dir);
       expect(existsSync(path.join(root, decodeURIComponent(asked)))).toBe(true);

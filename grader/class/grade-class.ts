@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checksToRun, checkNotRun } from '../grade.ts';
+import { checksToRun, checkNotRun } from '../engine.ts';
 import { join, t, type Text } from '../i18n.ts';
 import { trackTempDir, untrackTempDir } from '../runner/processes.ts';
 import type { CheckResult, Stage, StageResult } from '../types.ts';

@@ -7,7 +7,7 @@
 import { chmodSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gradeStage } from '../grade.ts';
+import { gradeStage } from '../engine.ts';
 import { installCleanupHandlers, killAllNow } from '../runner/processes.ts';
 import { findStage } from '../stages.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';

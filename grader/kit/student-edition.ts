@@ -11,10 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { EXIT } from '../exit-codes.ts';
 import { kitRoot } from '../runner/server.ts';
 import { stages } from '../stages.ts';
-import { kitFiles, stripTeacherOnly } from './files.ts';
+import { kitFiles } from './files.ts';
 
 /** What only the teacher gets: model answers, the builders, their templates, the teacher docs. */
 export const TEACHER_ONLY_PATHS = ['solutions', 'grader/kit', 'templates', 'docs/teachers.md', 'docs/teachers.zh-CN.md'];
+/** Each stage's teacher-only checks live in a file of their own, which the edition leaves out. */
+export const isTeacherChecks = (rel: string): boolean => /^grader\/stages\/[^/]+\/teacher\.ts$/.test(rel);
 /** npm scripts that need what the student edition leaves out. */
 const TEACHER_SCRIPTS = ['kit:student', 'gradescope', 'test'];
 
@@ -31,16 +33,12 @@ export function buildStudentEdition(out: string, kit = kitRoot): EditionSummary 
   if (target === path.resolve(kit) || target.startsWith(path.resolve(kit) + path.sep)) {
     throw new KitError(`${out} is inside the kit — write the student edition somewhere else`);
   }
-  const files = kitFiles(kit, TEACHER_ONLY_PATHS);
-  const removedChecks: string[] = [];
+  const files = kitFiles(kit, TEACHER_ONLY_PATHS).filter((rel) => !isTeacherChecks(rel));
+  const removedChecks = stages.flatMap((s) => s.checks.filter((c) => c.teacherOnly).map((c) => c.id));
   for (const rel of files) {
     const dest = path.join(target, rel);
     mkdirSync(path.dirname(dest), { recursive: true });
-    if (/^grader\/checks\/[^/]+\.ts$/.test(rel)) {
-      const { text, removed } = stripTeacherOnly(readFileSync(path.join(kit, rel), 'utf8'), rel);
-      writeFileSync(dest, text);
-      removedChecks.push(...removed);
-    } else if (rel === 'package.json') {
+    if (rel === 'package.json') {
       const pkg = JSON.parse(readFileSync(path.join(kit, rel), 'utf8')) as { scripts?: Record<string, string> };
       // Dependencies stay exactly as they are, so package-lock.json still matches and `npm ci` works.
       for (const s of TEACHER_SCRIPTS) delete pkg.scripts?.[s];
@@ -80,7 +78,7 @@ process.stdout.write(JSON.stringify(stages.map((s) => ({ number: s.number, ids: 
     const want = stage.checks.filter((c) => !c.teacherOnly).map((c) => c.id);
     if (!got) throw new KitError(`stage ${stage.number} is missing from the student edition`);
     if (got.teacherOnly.length) {
-      throw new KitError(`teacher-only check ${got.teacherOnly.join(', ')} could not be removed: write it as an object literal with teacherOnly: true in its stage's checks array`);
+      throw new KitError(`teacher-only check ${got.teacherOnly.join(', ')} is still in the student edition: teacher-only checks belong in their stage's teacher.ts`);
     }
     if (got.ids.join(',') !== want.join(',')) throw new KitError(`stage ${stage.number}: the student edition has checks ${got.ids.join(', ')}, expected ${want.join(', ')}`);
   }

@@ -5,11 +5,12 @@
  * header too), one byte at a time, random boundaries over hundreds of frames. A server that treats
  * a read as a message, or hopes pauses keep messages apart, fails here with the idea that broke.
  */
-import { fail } from '../failure.ts';
-import { t, type Text } from '../i18n.ts';
-import type { Check } from '../types.ts';
-import { type Conn, WireError, formatMs } from '../wire/conn.ts';
-import { escapeBytes, firstDifference, printfLiteral } from '../wire/escape.ts';
+import { fail } from '../../failure.ts';
+import { t, type Text } from '../../i18n.ts';
+import { defineStage } from '../../stage.ts';
+import type { Check } from '../../types.ts';
+import { type Conn, WireError, formatMs } from '../../wire/conn.ts';
+import { escapeBytes, firstDifference, printfLiteral } from '../../wire/escape.ts';
 import {
   HEADER_BYTES,
   MAX_PAYLOAD,
@@ -22,8 +23,8 @@ import {
   swapped32,
   writeOffsets,
   type Delivery,
-} from '../wire/frames.ts';
-import { splitRandomly } from './expect.ts';
+} from '../../wire/frames.ts';
+import { splitRandomly } from '../../expect/bytes.ts';
 
 /** Bound on the first reply to a frame: a working server answers in a millisecond or two. */
 const REPLY_MS = 1500;
@@ -366,7 +367,7 @@ function textPayload(rng: { word(): string }, label: string): Buffer {
 
 // ---------------------------------------------------------------------------------------------
 
-export const checks: Check[] = [
+const checks: Check[] = [
   {
     id: '4.1',
     title: t('one frame comes back reversed', '一个帧，反转后返回'),
@@ -825,7 +826,7 @@ export const checks: Check[] = [
 ];
 
 /** Hints for `npm run hint 4`, gentlest first: each gives a little more away. */
-export const hints: Text[] = [
+const hints: Text[] = [
     t(
       "Watch it misbehave first: run PORT=9000 npx tsx exercises/04-message-framing/server.ts, then in another terminal printf '\\000\\000\\000\\003abc' | nc -N 127.0.0.1 9000 | xxd. A working server answers 0000 0003 6362 61: the same length, then \"cba\". The skeleton hangs up at once — that socket.end() is the line to replace.",
       "先亲眼看看它哪里不对：运行 PORT=9000 npx tsx exercises/04-message-framing/server.ts，再在另一个终端运行 printf '\\000\\000\\000\\003abc' | nc -N 127.0.0.1 9000 | xxd。正确的服务器会回复 0000 0003 6362 61：长度不变，后面是 \"cba\"。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。",
@@ -851,3 +852,9 @@ export const hints: Text[] = [
       "半关闭：客户端发送 FIN 时会触发 'end'。如果你在 'data' 回调里就回复，那时所有完整的帧都已经回复过了；缓冲区里剩下的是残缺的帧——丢掉即可。然后 Node 会替你关闭这一侧（allowHalfOpen 默认为 false）。像第 1 关一样加上 socket.on('error', …)，并在 write() 返回 false 时暂停读取，直到 'drain'。",
     ),
 ];
+
+export default defineStage(import.meta.url, {
+  title: t('Message framing', '消息分帧'),
+  checks,
+  hints,
+});

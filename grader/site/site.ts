@@ -12,14 +12,12 @@
  *   <dir>/<root>-private/secret-….txt a sibling whose name starts with the root's: catches
  *                                     `resolved.startsWith(root)` without a trailing separator
  *
- * Run as a script, it rebuilds the site of a grading run, to replay a failure by hand:
- *   npx tsx grader/docroot.ts 3 --seed 123456     → prints the folder to use as STATIC_DIR
+ * A stage says which files its site holds with a `SiteSpec`; `npm run site -- 3 --seed N` rebuilds
+ * the site of a grading run to replay a failure by hand (grader/kit/site.ts).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createRng, type Rng } from './rng.ts';
+import { createRng, type Rng } from '../rng.ts';
 
 /** Media types a server may send for each extension: what nginx, Python and the IANA list use. */
 export const TYPES_BY_EXTENSION: Record<string, readonly string[]> = {
@@ -134,11 +132,30 @@ const GIF = [...Buffer.from('GIF89a')];
 const ICO = [0x00, 0x00, 0x01, 0x00, 0x01, 0x00];
 
 /**
- * Writes a seeded site under `dir` and returns the document root to serve. `full` adds everything
- * the routing stage asks for; without it, the fixed-page stage gets a small site whose index.html
- * is what every request must return.
+ * What a stage's document root holds beyond index.html, error.html, a stylesheet, a script and a
+ * text file in a folder (which every site has). Each feature adds files with their roles:
+ *   media-types   one file of each type the stage labels (json, txt, svg, html)   role text
+ *   binary        png, jpeg, gif and ico files full of bytes text handling mangles  role binary
+ *   large         a file too big for one write (1.2–1.6 MB)                        role large
+ *   unknown-type  files with an unknown extension, and none at all               role unknown-type
+ *   folder-index  folders two deep, each with an index.html                       role dir-index
+ *   nested        pages and stylesheets inside those folders                       role nested
+ *   spaced        names with spaces                                                role spaced
+ *   unicode       names in Chinese                                                 role unicode
+ * index.html links to the nested, folder, spaced and unicode pages a site has.
  */
-export async function prepareSite(dir: string, rng: Rng, full: boolean): Promise<string> {
+export type SiteFeature = 'media-types' | 'binary' | 'large' | 'unknown-type' | 'folder-index' | 'nested' | 'spaced' | 'unicode';
+
+export interface SiteSpec {
+  features: readonly SiteFeature[];
+}
+
+/** The label the seeded generator is keyed on, so `--seed N` rebuilds the same site anywhere. */
+export const siteRng = (seed: number, slug: string): Rng => createRng(seed, `${slug}/root`);
+
+/** Writes a seeded site under `dir` as `spec` says and returns the document root to serve. */
+export async function buildSite(dir: string, rng: Rng, spec: SiteSpec): Promise<string> {
+  const has = (f: SiteFeature): boolean => spec.features.includes(f);
   const rootName = `${rng.word(4, 7)}-site`;
   const root = path.join(dir, rootName);
   const files: SiteFile[] = [];
@@ -161,37 +178,55 @@ export async function prepareSite(dir: string, rng: Rng, full: boolean): Promise
   const nestedPage = `${dirA}/${dirB}/${rng.word()}.html`;
   const spaced = `${rng.word(3, 6)} ${rng.word(3, 6)}.html`;
   const unicode = `${rng.pick(CHINESE_NAMES)}-${rng.word(3, 5)}.txt`;
-  const links = full ? [encodePath(nestedPage), `/${dirA}/`, encodePath(spaced), encodePath(unicode)] : [];
+  const links = [
+    ...(has('nested') ? [encodePath(nestedPage)] : []),
+    ...(has('folder-index') ? [`/${dirA}/`] : []),
+    ...(has('spaced') ? [encodePath(spaced)] : []),
+    ...(has('unicode') ? [encodePath(unicode)] : []),
+  ];
   write('index.html', html(rng, `${rng.pick(PHRASES)} · ${rng.word()}`, links), 'index');
   write('error.html', html(rng, `404 · ${rng.pick(['找不到这个页面', '页面不存在', '这里什么也没有'])} · ${rng.word()}`), 'error');
   write(`${dirA}/${rng.word()}.txt`, `${phrase(rng)}\n`, 'nested');
 
-  let someDir = dirA;
-  if (full) {
+  // The order of the writes below is the order of the dice: keep it, or old seeds change meaning.
+  if (has('media-types')) {
     write(name('json'), JSON.stringify({ name: rng.word(), count: rng.int(0, 1000), note: phrase(rng), tags: [rng.word(), rng.word()] }, null, 2) + '\n', 'text');
     write(name('txt'), `${phrase(rng)}\n${words(rng, rng.int(5, 30))}\n`, 'text');
     write(name('svg'), `<svg xmlns="http://www.w3.org/2000/svg" width="${rng.int(8, 64)}" height="${rng.int(8, 64)}"><circle cx="8" cy="8" r="${rng.int(2, 8)}" fill="#${rng.bytes(3).toString('hex')}"/></svg>\n`, 'text');
     write(name('html'), html(rng, rng.pick(PHRASES)), 'text');
+  }
+  if (has('binary')) {
     write(name('png'), binary(rng, PNG, rng.int(2000, 9000)), 'binary');
     write(name(rng.pick(['jpg', 'jpeg'])), binary(rng, JPEG, rng.int(1000, 6000)), 'binary');
     write(name('gif'), binary(rng, GIF, rng.int(300, 2000)), 'binary');
     write(name('ico'), binary(rng, ICO, rng.int(300, 1500)), 'binary');
-    // Big enough that it cannot go out in one write: streaming and backpressure matter.
-    write(`${dirA}/${name('png')}`, binary(rng, PNG, rng.int(1_200_000, 1_600_000)), 'large');
+  }
+  // Big enough that it cannot go out in one write: streaming and backpressure matter.
+  if (has('large')) write(`${dirA}/${name('png')}`, binary(rng, PNG, rng.int(1_200_000, 1_600_000)), 'large');
+  if (has('unknown-type')) {
     write(`${rng.word(4, 8)}.sock${rng.word(2, 3)}`, binary(rng, [], rng.int(100, 900)), 'unknown-type');
     write(rng.word(5, 9).toUpperCase(), `${words(rng, 6)}\n`, 'unknown-type');
+  }
+  if (has('folder-index')) {
     write(`${dirA}/index.html`, html(rng, `${dirA} · ${rng.pick(PHRASES)}`), 'dir-index');
     write(`${dirA}/${dirB}/index.html`, html(rng, `${dirB} · ${rng.pick(PHRASES)}`), 'dir-index');
+  }
+  if (has('nested')) {
     write(nestedPage, html(rng, rng.pick(PHRASES)), 'nested');
     write(`${dirA}/${dirB}/${name('css')}`, `p { padding: ${rng.int(1, 9)}em; }\n`, 'nested');
+  }
+  if (has('spaced')) {
     write(spaced, html(rng, `${spaced} · ${rng.pick(PHRASES)}`), 'spaced');
     write(`${dirA}/${rng.word(3, 5)} ${rng.word(3, 5)} ${rng.int(1, 9)}.css`, `h1 { font-size: ${rng.int(10, 40)}px; }\n`, 'spaced');
+  }
+  if (has('unicode')) {
     write(unicode, `${phrase(rng)}\n`, 'unicode');
     write(`${dirA}/${rng.pick(CHINESE_NAMES)} ${rng.word(3, 5)}.html`, html(rng, rng.pick(PHRASES)), 'unicode');
-    someDir = `${dirA}/${dirB}`;
-  } else {
-    write(`${dirA}/index.html`, html(rng, rng.pick(PHRASES)), 'dir-index');
   }
+  // A folder with an index.html, even in a site without folder indexes: a fixed-page server must
+  // not route into it.
+  if (!has('folder-index')) write(`${dirA}/index.html`, html(rng, rng.pick(PHRASES)), 'dir-index');
+  const someDir = has('folder-index') ? `${dirA}/${dirB}` : dirA;
 
   const secretName = `secret-${rng.word(4, 8)}.txt`;
   const secrets = [path.join(dir, secretName), path.join(dir, `${rootName}-private`, `secret-${rng.word(4, 8)}.txt`)];
@@ -208,34 +243,4 @@ export async function prepareSite(dir: string, rng: Rng, full: boolean): Promise
   };
   writeFileSync(path.join(dir, MANIFEST), JSON.stringify(site, null, 2));
   return root;
-}
-
-async function main(argv: string[]): Promise<void> {
-  const [stageArg, flag, seedArg, dirArg] = argv;
-  if (!stageArg || flag !== '--seed' || !seedArg || !/^\d+$/.test(stageArg) || !/^\d+$/.test(seedArg)) {
-    process.stderr.write('usage: npx tsx grader/docroot.ts <stage> --seed <seed> [folder]\n');
-    process.exitCode = 2;
-    return;
-  }
-  const { findStage } = await import('./stages.ts'); // imported late: the stages import this module
-  const stage = findStage(Number(stageArg));
-  if (!stage?.prepareRoot) {
-    process.stderr.write(`stage ${stageArg} serves no files\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const dir = path.resolve(dirArg ?? path.join(os.tmpdir(), `socklab-site-${stageArg}-${seedArg}`));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  // The same label the grader uses (grade.ts), so the same seed gives the same files.
-  const root = (await stage.prepareRoot(dir, createRng(Number(seedArg), `${stage.slug}/root`))) ?? dir;
-  process.stdout.write(root + '\n');
-}
-
-// Not awaited at the top level: the stages import this module, which must finish loading first.
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exitCode = 1;
-  });
 }

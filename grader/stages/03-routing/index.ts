@@ -6,14 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadSite, prepareSite, readSiteFile, typesFor, type Site, type SiteFile } from '../docroot.ts';
-import { CheckFailure, fail } from '../failure.ts';
-import { t, type Text } from '../i18n.ts';
-import type { Rng } from '../rng.ts';
-import type { Check, CheckContext } from '../types.ts';
-import { type Conn, formatMs } from '../wire/conn.ts';
-import { escapeBytes } from '../wire/escape.ts';
-import { buildRequest, readResponse, requestName, takeLeftover, type HttpResponse, type RequestInit } from '../wire/http.ts';
+import { loadSite, readSiteFile, typesFor, type Site, type SiteFile } from '../../site/site.ts';
+import { CheckFailure, fail } from '../../failure.ts';
+import { t, type Text } from '../../i18n.ts';
+import type { Rng } from '../../rng.ts';
+import { defineStage } from '../../stage.ts';
+import type { Check, CheckContext } from '../../types.ts';
+import { type Conn, formatMs } from '../../wire/conn.ts';
+import { escapeBytes } from '../../wire/escape.ts';
+import { buildRequest, readResponse, requestName, takeLeftover, type HttpResponse, type RequestInit } from '../../wire/http.ts';
 import {
   REPLY_MS,
   HINT_WHOLE_HEAD,
@@ -27,8 +28,8 @@ import {
   responseTo,
   sendWithoutEarlyAnswer,
   type Exchange,
-} from './02-fixed-page.ts';
-import { splitRandomly } from './expect.ts';
+} from '../../expect/http.ts';
+import { splitRandomly } from '../../expect/bytes.ts';
 
 const get = (target: string, method = 'GET'): RequestInit => ({ method, target });
 
@@ -60,7 +61,7 @@ const HINT_404 = t(
 /** Everything a connection received, whatever shape it was in. */
 const allReceived = (conn: Conn): Buffer => Buffer.concat(conn.events.flatMap((e) => (e.kind === 'recv' ? [e.bytes] : [])));
 
-export const checks: Check[] = [
+const checks: Check[] = [
   {
     id: '3.1',
     title: t('GET / serves index.html', 'GET / 返回 index.html'),
@@ -504,12 +505,9 @@ const HINT_PREFIX = t(
   'file.startsWith(root) 还不够："/srv/site-private/x" 也是以 "/srv/site" 开头的。要和 root + path.sep 比较（同时允许 file === root 本身）。',
 );
 
-export function prepareRoot(dir: string, rng: Rng): Promise<string> {
-  return prepareSite(dir, rng, true);
-}
 
 /** Hints for `npm run hint 3`, gentlest first: each gives a little more away. */
-export const hints: Text[] = [
+const hints: Text[] = [
     t(
       "Start from your stage 2 server: copy its head-collecting code into exercises/03-routing/server.ts. Then ask by hand for what the grader asks for: curl -v http://127.0.0.1:9000/docs/ , curl -v 'http://127.0.0.1:9000/docs/notes%20and%20tips.txt' , curl -v http://127.0.0.1:9000/nope.html .",
       "从你的第 2 关服务器开始：把收集请求头的代码复制到 exercises/03-routing/server.ts 里。然后亲手请求评测器会请求的东西：curl -v http://127.0.0.1:9000/docs/ 、curl -v 'http://127.0.0.1:9000/docs/notes%20and%20tips.txt' 、curl -v http://127.0.0.1:9000/nope.html 。",
@@ -531,3 +529,10 @@ export const hints: Text[] = [
       "发送：const handle = await fs.open(file)（失败 → 404，正文是 error.html 的字节），const stat = await handle.stat()（不是 stat.isFile() → 同样 404），写出带 Content-Length: stat.size 的头部，然后 pipeline(handle.createReadStream(), socket, cb)——它会按背压以流的方式发送，并在最后一个字节之后结束 socket。如果是 HEAD，写出同样的头部，然后直接 socket.end()。",
     ),
 ];
+
+export default defineStage(import.meta.url, {
+  title: t('Routing: files by path, and 404', '路由：按路径返回文件，以及 404'),
+  checks,
+  hints,
+  site: { features: ['media-types', 'binary', 'large', 'unknown-type', 'folder-index', 'nested', 'spaced', 'unicode'] },
+});

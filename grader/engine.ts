@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure, summarizeWire, toFailure } from './failure.ts';
 import { join, t, type Text } from './i18n.ts';
 import { createRng } from './rng.ts';
+import { buildSite, siteRng } from './site/site.ts';
 import { trackTempDir, untrackTempDir } from './runner/processes.ts';
 import { RunningServer, ServerStartError, startServer, type ServerCommand } from './runner/server.ts';
 import type { Check, CheckContext, CheckResult, Failure, FailureKind, Stage, StageResult } from './types.ts';
@@ -44,7 +45,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   const checks = checksToRun(stage, opts);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), `socklab-${stage.slug}-`));
   trackTempDir(tempDir);
-  // What the server serves: the temp folder itself, or the subfolder prepareRoot chose.
+  // What the server serves: the temp folder itself, or the site's root inside it.
   let root = tempDir;
   const results: CheckResult[] = [];
   let server: RunningServer | undefined;
@@ -67,7 +68,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     }
   };
   try {
-    root = (await stage.prepareRoot?.(tempDir, createRng(opts.seed, `${stage.slug}/root`))) ?? tempDir;
+    if (stage.site) root = await buildSite(tempDir, siteRng(opts.seed, stage.slug), stage.site);
     server = await start();
     startMs = server?.startedInMs ?? 0;
     let reproducedCrashes = 0;

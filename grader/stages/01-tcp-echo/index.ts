@@ -2,11 +2,12 @@
  * Stage 1 — TCP echo. Every byte a client sends comes back unchanged on the same connection, for
  * many clients at once, and the server closes properly after the client's FIN.
  */
-import { fail } from '../failure.ts';
-import { t, type Text } from '../i18n.ts';
-import type { Check } from '../types.ts';
-import { WireError } from '../wire/conn.ts';
-import { expectBytes, expectNothingMore } from './expect.ts';
+import { fail } from '../../failure.ts';
+import { t, type Text } from '../../i18n.ts';
+import { defineStage } from '../../stage.ts';
+import type { Check } from '../../types.ts';
+import { WireError } from '../../wire/conn.ts';
+import { expectBytes, expectNothingMore } from '../../expect/bytes.ts';
 
 /** Bound on waiting for a small echo: a working server answers in well under 10 ms. */
 const REPLY_MS = 1000;
@@ -32,7 +33,7 @@ async function settled(p: Promise<unknown>): Promise<boolean> {
 
 const line = (words: string[]): Buffer => Buffer.from(words.join(' ') + '\n');
 
-export const checks: Check[] = [
+const checks: Check[] = [
   {
     id: '1.1',
     title: t('small text round trip', '短文本往返'),
@@ -375,46 +376,10 @@ export const checks: Check[] = [
       await expectBytes(next, msg, { timeoutMs: REPLY_MS, what: t('the echo to client 2', '给客户端 2 的回显') });
     },
   },
-  {
-    // Hidden from the student edition: the teacher's check that nothing is shared between clients.
-    id: '1.12',
-    title: t('50 clients at once, interleaved: each gets back only its own bytes', '50 个客户端同时交错发送：每个只收回自己的字节'),
-    points: 2,
-    timeoutMs: 12000,
-    teacherOnly: true,
-    async run(ctx) {
-      const clients = 50;
-      const conns = await Promise.all(Array.from({ length: clients }, (_, k) => ctx.connect(`client ${k + 1} of ${clients}`)));
-      // Each stream starts and ends with its client's number, so bytes that reach the wrong client
-      // are easy to recognise in the difference shown.
-      const plans = conns.map((conn, k) => {
-        const parts = [Buffer.from(`client ${k + 1}:`), ctx.rng.bytes(ctx.rng.int(200, 3000)), Buffer.from(`:end of client ${k + 1}\n`)];
-        return { conn, k, parts, all: Buffer.concat(parts) };
-      });
-      // Three rounds; in each, every client sends its next part, in a shuffled order, so the
-      // server sees the 50 streams interleaved.
-      for (let round = 0; round < 3; round++) {
-        for (const p of ctx.rng.shuffle([...plans])) await p.conn.send(p.parts[round]!);
-        await ctx.sleep(5);
-      }
-      await Promise.all(
-        plans.map((p) =>
-          expectBytes(p.conn, p.all, {
-            timeoutMs: 4000,
-            what: t(`the echo to client ${p.k + 1} of ${clients}, whose bytes were interleaved with the others'`, `给第 ${p.k + 1}/${clients} 个客户端的回显（它的字节和其他客户端的交错到达）`),
-            hint: t(
-              "Each connection needs its own state: keep per-client variables inside the 'connection' handler and write to that handler's socket. A module-level 'current socket' or shared buffer sends one client's bytes to another.",
-              "每个连接都要有自己的状态：把属于某个客户端的变量放在 'connection' 回调里面，并写回这个回调的 socket。模块级的“当前 socket”或共享缓冲区会把一个客户端的字节发给另一个客户端。",
-            ),
-          }),
-        ),
-      );
-    },
-  },
 ];
 
 /** Hints for `npm run hint 1`, gentlest first: each gives a little more away. */
-export const hints: Text[] = [
+const hints: Text[] = [
     t(
       'Watch it misbehave first: run PORT=9000 npx tsx exercises/01-tcp-echo/server.ts in one terminal and nc 127.0.0.1 9000 in another, then type a line. The skeleton hangs up at once — that socket.end() is the line to replace.',
       '先亲眼看看它哪里不对：在一个终端运行 PORT=9000 npx tsx exercises/01-tcp-echo/server.ts，在另一个终端运行 nc 127.0.0.1 9000，然后随便输入一行。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。',
@@ -440,3 +405,9 @@ export const hints: Text[] = [
       "背压：客户端读得比你写得慢时，socket.write() 会返回 false。这时先暂停读取（socket.pause()），等到 'drain' 事件再恢复。socket.pipe(socket) 一行就全包了——回显、背压，以及在客户端发来 FIN 后关闭你这一侧——但仍然需要那个 'error' 监听器。",
     ),
 ];
+
+export default defineStage(import.meta.url, {
+  title: t('TCP echo', 'TCP 回显'),
+  checks,
+  hints,
+});

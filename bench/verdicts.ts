@@ -1,0 +1,66 @@
+/**
+ * Verdict snapshot: grades every stage's solution, untouched skeleton and broken fixtures over
+ * several seeds and prints, per server and seed, each check's id, points, pass and failure kind.
+ * Two snapshots taken before and after a change must be equal when the change keeps behaviour:
+ *
+ *   node --import tsx bench/verdicts.ts --seeds 1-3 --runs 1 > before.json
+ *   … change …
+ *   node --import tsx bench/verdicts.ts --seeds 1-3 --runs 1 > after.json && diff before.json after.json
+ *
+ * With --runs N each (server, seed) is graded N times and a verdict that differs between runs is
+ * reported as a flake on stderr (exit 1).
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gradeStage } from '../grader/engine.ts';
+import { stages } from '../grader/stages.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1-2' }, runs: { type: 'string', default: '1' }, stage: { type: 'string' }, jobs: { type: 'string', default: '2' } } });
+const [lo, hi] = values.seeds!.split('-').map(Number) as [number, number?];
+const seeds = Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
+const runs = Number(values.runs);
+
+interface Job { stage: (typeof stages)[number]; name: string; file: string; seed: number }
+const jobs: Job[] = [];
+for (const stage of stages) {
+  if (values.stage && String(stage.number) !== values.stage) continue;
+  const files: [string, string][] = [
+    ['solution', path.join(root, 'solutions', stage.slug, 'server.ts')],
+    ['skeleton', path.join(root, 'exercises', stage.slug, 'server.ts')],
+  ];
+  const dir = path.join(root, 'test', 'fixtures', stage.slug);
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) files.push([`fixture ${f}`, path.join(dir, f)]);
+  for (const [name, file] of files) for (const seed of seeds) jobs.push({ stage, name, file, seed });
+}
+
+const out: Record<string, string[]> = {};
+let flakes = 0;
+let next = 0;
+async function worker(): Promise<void> {
+  while (next < jobs.length) {
+    const job = jobs[next++]!;
+    const seen = new Set<string>();
+    let verdict: string[] = [];
+    for (let run = 0; run < runs; run++) {
+      const r = await gradeStage(job.stage, { seed: job.seed, server: { kind: 'file', file: job.file }, cwd: root, includeTeacherOnly: true });
+      verdict = r.checks.map((c) => `${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`);
+      if (r.startError) verdict.unshift(`start-error ${r.startError.kind}`);
+      seen.add(JSON.stringify(verdict));
+    }
+    if (seen.size > 1) {
+      flakes++;
+      process.stderr.write(`FLAKE stage ${job.stage.number} ${job.name} seed ${job.seed}:\n  ${[...seen].join('\n  ')}\n`);
+    }
+    out[`${job.stage.number} ${job.name} seed ${job.seed}`] = verdict;
+    process.stderr.write('.');
+  }
+}
+const started = Date.now();
+await Promise.all(Array.from({ length: Number(values.jobs) }, worker));
+process.stderr.write(`\n${jobs.length} gradings × ${runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s, ${flakes} flaky\n`);
+const sorted = Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
+process.stdout.write(JSON.stringify(sorted, null, 1) + '\n');
+process.exitCode = flakes ? 1 : 0;

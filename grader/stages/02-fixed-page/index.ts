@@ -1,0 +1,285 @@
+/**
+ * Stage 2 — a fixed page over HTTP. Every request, however its bytes arrive, gets
+ * `HTTP/1.1 200 OK` with index.html from the document root, a Content-Type and a Content-Length
+ * counted in bytes.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadSite, readSiteFile } from '../../site/site.ts';
+import { fail } from '../../failure.ts';
+import { t, type Text } from '../../i18n.ts';
+import type { Rng } from '../../rng.ts';
+import { defineStage } from '../../stage.ts';
+import type { Check, CheckContext } from '../../types.ts';
+import { buildRequest, type RequestInit } from '../../wire/http.ts';
+import { splitRandomly } from '../../expect/bytes.ts';
+import { HINT_WHOLE_HEAD, connectOrExplain, exchange, expectBody, expectContentType, expectNothingAfter, expectOversizedRejected, expectStatus, expectVersion, earlyAnswer, readExchange, sendWithoutEarlyAnswer } from '../../expect/http.ts';
+
+
+const INDEX = 'index.html';
+
+const HINT_STATIC_DIR = t(
+  'Serve the file from the folder in the STATIC_DIR environment variable — the grader makes a new one with random content every run: path.join(process.env.STATIC_DIR ?? "static", "index.html").',
+  '从环境变量 STATIC_DIR 指定的文件夹里读取文件——评测器每次运行都会新建一个、内容随机：path.join(process.env.STATIC_DIR ?? "static", "index.html")。',
+);
+
+const indexBytes = (ctx: CheckContext): Buffer => readSiteFile(loadSite(ctx.root), INDEX);
+
+/** A request like a browser's: a few headers, so a head is more than one short line. */
+const get = (target: string): RequestInit => ({
+  target,
+  headers: [
+    ['User-Agent', 'socklab-grader'],
+    ['Accept', 'text/html,*/*;q=0.8'],
+    ['Accept-Language', 'zh-CN,en;q=0.5'],
+  ],
+});
+
+const checks: Check[] = [
+  {
+    id: '2.1',
+    title: t('GET / is answered HTTP/1.1 200 OK', 'GET / 得到 HTTP/1.1 200 OK'),
+    points: 2,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const x = await exchange(ctx, get('/'));
+      expectVersion(x);
+      expectStatus(x, 200, t('Every request gets the page in this stage, so the status line is always HTTP/1.1 200 OK.', '这一关每个请求都得到这个页面，所以状态行总是 HTTP/1.1 200 OK。'));
+    },
+  },
+  {
+    id: '2.2',
+    title: t('Content-Type: text/html; charset=utf-8', 'Content-Type: text/html; charset=utf-8'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const x = await exchange(ctx, get('/'));
+      expectContentType(x, ['text/html'], INDEX, 'utf-8');
+    },
+  },
+  {
+    id: '2.3',
+    title: t('the body is index.html, with Content-Length in bytes', '正文是 index.html，Content-Length 按字节计'),
+    points: 2,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const x = await exchange(ctx, get('/'));
+      await expectBody(x, indexBytes(ctx), INDEX, HINT_STATIC_DIR);
+      await expectNothingAfter(x, 60);
+    },
+  },
+  {
+    id: '2.4',
+    title: t('index.html is read afresh for every request', '每个请求都重新读取 index.html'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const first = await exchange(ctx, get('/'), { label: 'client 1' });
+      await expectBody(first, indexBytes(ctx), INDEX, HINT_STATIC_DIR);
+      // Change the page the way an author would, then ask again.
+      const site = loadSite(ctx.root);
+      const updated = Buffer.from(`<!doctype html>\n<html lang="zh-CN">\n<head><meta charset="utf-8"><title>已更新 ${ctx.rng.word()}</title></head>\n<body><p>页面刚刚改过 ✍️ ${ctx.rng.word()} ${ctx.rng.word()}</p></body>\n</html>\n`);
+      const tmp = path.join(site.root, `.${INDEX}.${ctx.rng.word()}`);
+      writeFileSync(tmp, updated);
+      renameSync(tmp, path.join(site.root, INDEX));
+      const second = await exchange(ctx, get('/'), { label: 'client 2' });
+      if (second.res.body.equals(first.res.body) && !first.res.body.equals(updated)) {
+        fail({
+          summary: t(
+            `we changed ${INDEX} between two requests, but the second response still carried the old page (${first.res.body.length} bytes)`,
+            `我们在两次请求之间修改了 ${INDEX}，可是第二次响应仍然是旧页面（${first.res.body.length} 字节）`,
+          ),
+          expected: t(`the new ${INDEX} (${updated.length} bytes)`, `新的 ${INDEX}（${updated.length} 字节）`),
+          hint: t(
+            'Read the file inside the connection handler, for every request — not once when the server starts. Then whoever edits the site sees the change without restarting the server.',
+            '在连接的处理函数里、每个请求都读取一次文件——而不是在服务器启动时只读一次。这样修改网站的人不用重启服务器就能看到变化。',
+          ),
+          conn: second.conn,
+        });
+      }
+      await expectBody(second, updated, INDEX);
+    },
+  },
+  {
+    id: '2.5',
+    title: t('any path gets the same page', '任何路径都得到同一个页面'),
+    points: 1,
+    timeoutMs: 4000,
+    async run(ctx) {
+      const target = `/${ctx.rng.word()}/${ctx.rng.word()}.html?${ctx.rng.word()}=${ctx.rng.int(1, 99)}`;
+      const x = await exchange(ctx, get(target));
+      expectStatus(x, 200, t('In this stage the path does not matter: every request gets index.html with 200 OK. (Routing comes in stage 3.)', '这一关不看路径：每个请求都得到 index.html 和 200 OK。（路由是第 3 关的内容。）'));
+      await expectBody(x, indexBytes(ctx), INDEX);
+    },
+  },
+  {
+    id: '2.6',
+    title: t('a request that arrives one byte at a time', '一次只到一个字节的请求'),
+    points: 2,
+    timeoutMs: 6000,
+    async run(ctx) {
+      const conn = await connectOrExplain(ctx);
+      const request = buildRequest(get('/'));
+      const bytes = [...request].map((b) => Buffer.from([b]));
+      await sendWithoutEarlyAnswer(ctx, conn, bytes, 1, HINT_WHOLE_HEAD);
+      const x = await readExchange(conn, request, 'GET /', t(`the response to GET /, sent in ${bytes.length} one-byte writes`, `分 ${bytes.length} 次、每次一个字节发送的 GET / 的响应`), { hint: HINT_WHOLE_HEAD });
+      expectStatus(x, 200);
+      await expectBody(x, indexBytes(ctx), INDEX);
+    },
+  },
+  {
+    id: '2.7',
+    title: t('a request in two parts: no answer before the empty line', '分两段到达的请求：空行之前不作回应'),
+    points: 2,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const conn = await connectOrExplain(ctx);
+      const request = buildRequest(get('/'));
+      // Cut somewhere in the headers, so the first part looks like a request but is not all of it.
+      const firstLineEnd = request.indexOf('\r\n') + 2;
+      const cut = ctx.rng.int(firstLineEnd, request.length - 5);
+      const parts = [request.subarray(0, cut), request.subarray(cut)];
+      await sendWithoutEarlyAnswer(ctx, conn, parts, 300, HINT_WHOLE_HEAD);
+      const x = await readExchange(conn, request, 'GET /', t(`the response to GET /, sent as ${cut} + ${request.length - cut} bytes 300 ms apart`, `分两段（${cut} + ${request.length - cut} 字节，间隔 300 毫秒）发送的 GET / 的响应`), { hint: HINT_WHOLE_HEAD });
+      expectStatus(x, 200);
+      await expectBody(x, indexBytes(ctx), INDEX);
+    },
+  },
+  {
+    id: '2.8',
+    title: t("a request followed at once by the client's FIN", '请求之后紧跟着客户端的 FIN'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      // printf '…' | nc -N does exactly this: the request, then "I have nothing more to send". The
+      // client still wants its answer — half-close closes one direction only. Whether a server that
+      // gets this wrong still manages to answer depends on timing, so we ask several times.
+      const hint = t(
+        "Our FIN only says we have nothing more to send; we are still reading. By default Node ends your side of the socket as soon as the client's FIN arrives — before your fs.readFile callback runs, so its write fails. Create the server with net.createServer({ allowHalfOpen: true }, …) and end the socket yourself after the response.",
+        "我们的 FIN 只表示我们不再发送了，但仍然在读取。Node 默认在收到客户端的 FIN 后立刻关闭你这一侧的 socket——这发生在 fs.readFile 的回调运行之前，于是回调里的写入就失败了。用 net.createServer({ allowHalfOpen: true }, …) 创建服务器，并在发完响应之后自己结束 socket。",
+      );
+      const request = buildRequest(get('/'));
+      const expected = indexBytes(ctx);
+      const tries = 8;
+      for (let i = 1; i <= tries; i++) {
+        const conn = await connectOrExplain(ctx, `client ${i}`);
+        await conn.send(request);
+        conn.end();
+        const x = await readExchange(conn, request, 'GET /', t(`the response to GET /, sent with our FIN right behind it (try ${i} of ${tries})`, `紧跟着 FIN 发送的 GET / 的响应（第 ${i}/${tries} 次）`), { hint });
+        expectStatus(x, 200);
+        await expectBody(x, expected, INDEX, hint);
+        conn.abort();
+      }
+    },
+  },
+  {
+    id: '2.9',
+    title: t('connections that send nothing and close', '什么都不发就关闭的连接'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      // A browser opens spare connections and drops them; port scanners and health checks connect
+      // and leave. The seed's Python server exits on the first one.
+      const quiet = await connectOrExplain(ctx, 'client 1 (sends nothing, closes)');
+      quiet.end();
+      const rude = await connectOrExplain(ctx, 'client 2 (sends nothing, resets)');
+      rude.reset();
+      const slow = await connectOrExplain(ctx, 'client 3 (sends nothing, closes later)');
+      await ctx.sleep(40);
+      slow.end();
+      await ctx.sleep(60);
+      const after = t('after three clients connected and left without sending a byte', '在三个客户端连上之后一个字节都没发就离开了之后');
+      const conn = await connectOrExplain(ctx, 'client 4', after);
+      const request = buildRequest(get('/'));
+      await conn.send(request);
+      const x = await readExchange(conn, request, 'GET /', t(`${after.en}, the response to GET /`, `${after.zh}，GET / 的响应`), {
+        hint: t(
+          "A connection that closes before sending anything is normal. When 'end' comes with no request in the buffer, just let that socket go — the seed's Python server breaks out of its accept loop here (if not data: break), which stops the whole server.",
+          "连接在发送任何内容之前就关闭是很正常的。如果收到 'end' 时缓冲区里没有请求，放掉这个 socket 就行——种子代码里的 Python 服务器在这里跳出了 accept 循环（if not data: break），结果整个服务器都停了。",
+        ),
+      });
+      expectStatus(x, 200);
+      await expectBody(x, indexBytes(ctx), INDEX);
+    },
+  },
+  {
+    id: '2.10',
+    title: t('several clients at once, their requests interleaved', '多个客户端同时访问，请求交错到达'),
+    points: 2,
+    timeoutMs: 6000,
+    async run(ctx) {
+      const request = buildRequest(get('/'));
+      const expected = indexBytes(ctx);
+      // Client 1 sends half a head and stalls: a server that serves one connection at a time, or
+      // mixes up whose bytes are whose, fails the others.
+      const staller = await connectOrExplain(ctx, 'client 1 (stalls mid-head)');
+      const half = ctx.rng.int(10, request.length - 10);
+      await staller.send(request.subarray(0, half));
+      const others = await Promise.all(Array.from({ length: 8 }, (_, k) => connectOrExplain(ctx, `client ${k + 2}`)));
+      const pieces = others.map(() => splitRandomly(request, 3, ctx.rng));
+      for (let round = 0; round < 3; round++) {
+        for (let k = 0; k < others.length; k++) await others[k]!.send(pieces[k]![round]!);
+        await ctx.sleep(5);
+      }
+      const hint = t(
+        "Each connection needs its own buffer and must be answered on its own socket. Keep per-connection state in variables inside the connection handler — a variable outside it (one buffer, one \"current client\") is shared by every client.",
+        '每个连接都要有自己的缓冲区，并且在自己的 socket 上得到回应。把每个连接的状态放在连接处理函数内部的变量里——放在外面的变量（一个缓冲区、一个“当前客户端”）会被所有客户端共用。',
+      );
+      await Promise.all(
+        others.map(async (conn, k) => {
+          const x = await readExchange(conn, request, 'GET /', t(`the response to client ${k + 2} (its request in 3 pieces, interleaved with 7 other clients', while client 1 sat on half a request)`, `给客户端 ${k + 2} 的响应（它的请求分 3 段发送，与另外 7 个客户端交错，同时客户端 1 只发了半个请求）`), { hint });
+          expectStatus(x, 200, hint);
+          await expectBody(x, expected, INDEX, hint);
+        }),
+      );
+      if (staller.buffered > 0 || staller.closed) {
+        earlyAnswer(staller, half, request.length, [request.subarray(0, half), request.subarray(half)], 200, hint);
+      }
+      await staller.send(request.subarray(half));
+      const x = await readExchange(staller, request, 'GET /', t('the response to client 1, once it finished its request', '客户端 1 发完请求之后得到的响应'), { hint });
+      expectStatus(x, 200, hint);
+      await expectBody(x, expected, INDEX, hint);
+    },
+  },
+  {
+    id: '2.11',
+    title: t('an over-long request line or header section is refused', '过长的请求行或头部会被拒绝'),
+    points: 1,
+    timeoutMs: 9000,
+    async run(ctx) {
+      await expectOversizedRejected(ctx, () => '/');
+    },
+  },
+];
+
+
+/** Hints for `npm run hint 2`, gentlest first: each gives a little more away. */
+const hints: Text[] = [
+    t(
+      "Watch it misbehave first: run PORT=9000 npx tsx exercises/02-fixed-page/server.ts in one terminal and curl -v http://127.0.0.1:9000/ in another. curl shows the request it sends (lines starting with >) and what came back (<). The skeleton hangs up at once — that socket.end() is the line to replace.",
+      '先亲眼看看它哪里不对：在一个终端运行 PORT=9000 npx tsx exercises/02-fixed-page/server.ts，在另一个终端运行 curl -v http://127.0.0.1:9000/。curl 会显示它发出的请求（以 > 开头的行）和收到的内容（以 < 开头的行）。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。',
+    ),
+    t(
+      'A response is text lines, each ending in "\\r\\n", then the body: "HTTP/1.1 200 OK\\r\\n" + "Content-Type: text/html; charset=utf-8\\r\\n" + "Content-Length: N\\r\\n" + "\\r\\n", followed by the page. The empty line (the second "\\r\\n" in a row) is what tells the client the headers are over.',
+      '响应由若干行文本组成，每行以 "\\r\\n" 结尾，后面跟着正文："HTTP/1.1 200 OK\\r\\n" + "Content-Type: text/html; charset=utf-8\\r\\n" + "Content-Length: N\\r\\n" + "\\r\\n"，再接上页面内容。那个空行（连续的第二个 "\\r\\n"）告诉客户端：头部到此结束。',
+    ),
+    t(
+      "Content-Length counts bytes, and the page has Chinese in it (3 bytes a character in UTF-8). Read the file without an encoding — fs.readFile(file, (err, page) => …) gives a Buffer — and use page.length. Read it inside the handler, for every request, from path.join(process.env.STATIC_DIR ?? 'static', 'index.html').",
+      "Content-Length 计算的是字节数，而页面里有中文（UTF-8 中每个字 3 个字节）。读文件时不要指定编码——fs.readFile(file, (err, page) => …) 得到的是 Buffer——然后用 page.length。在处理函数里、每个请求都从 path.join(process.env.STATIC_DIR ?? 'static', 'index.html') 读一次。",
+    ),
+    t(
+      "Don't answer on the first 'data' event: that is the seed's single recv(4096) in Node clothes. Keep a Buffer per connection (a variable inside the connection handler), append every chunk with Buffer.concat, and answer once it includes \"\\r\\n\\r\\n\". If it grows past 16 KiB without one, answer 400 Bad Request and close.",
+      "不要在第一次 'data' 事件时就回应：那就是种子代码里只调用一次 recv(4096) 的 Node 版。给每个连接准备一个 Buffer（连接处理函数里的一个变量），每来一块就用 Buffer.concat 追加进去，等它包含 \"\\r\\n\\r\\n\" 时再回应。如果超过 16 KiB 还没有出现，就回应 400 Bad Request 并关闭连接。",
+    ),
+    t(
+      "Clients come and go: keep net.createServer({ allowHalfOpen: true }, …) so a client's FIN right after its request (printf … | nc -N) does not end your side before you have answered; in 'end', call socket.end() if no request arrived; close with socket.end(response) after answering; and keep the socket.on('error', …) listener from stage 1.",
+      "客户端来来去去：保留 net.createServer({ allowHalfOpen: true }, …)，这样客户端在请求之后立刻发来 FIN（printf … | nc -N 就是这样）时，你这一侧不会在回应之前就被关闭；在 'end' 里，如果还没收到完整请求，就调用 socket.end()；回应时用 socket.end(response) 发完即关；还有第 1 关学过的 socket.on('error', …) 监听器也要留着。",
+    ),
+];
+
+export default defineStage(import.meta.url, {
+  title: t('A fixed page over HTTP', '用 HTTP 返回固定页面'),
+  checks,
+  hints,
+  site: { features: [] },
+});
