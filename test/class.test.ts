@@ -156,7 +156,7 @@ describe('a class of 40 repos', () => {
       expect(existsSync(path.join(classDir, 'tampered-by-student.txt'))).toBe(false);
       expect(existsSync(path.join(tmp, 'tampered-by-student.txt'))).toBe(false);
       expect(existsSync(path.join(classDir, 'tamper', 'results.json'))).toBe(false);
-      expect(readFileSync(path.join(classDir, 'tamper', 'grader', 'checks', `${first.slug}.ts`), 'utf8')).toBe('export const checks = [];\n');
+      expect(readFileSync(path.join(classDir, 'tamper', 'grader', 'stages', first.slug, 'index.ts'), 'utf8')).toBe('export const checks = [];\n');
     } else {
       console.warn(`NOTE not sandboxed here (${result.sandbox.note.en}); file-write isolation not asserted`);
     }
