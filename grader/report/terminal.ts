@@ -28,7 +28,7 @@ export interface TerminalOptions {
 export function renderHeader(stage: { number: number; title: Text }, seed: number, opts: TerminalOptions): string {
   const c = colors(opts.color);
   const header = say(t(`socklab · stage ${stage.number} · ${stage.title.en}`, `socklab · 第 ${stage.number} 关 · ${stage.title.zh}`), opts.lang);
-  return c.bold(header) + c.dim(`   seed ${seed}`) + '\n';
+  return c.bold(header) + c.dim(`   ${say(t(`seed ${seed}`, `种子 ${seed}`), opts.lang)}`) + '\n';
 }
 
 /** Width of the title column, so lines printed one at a time still line up. */
@@ -153,7 +153,7 @@ function truncate(s: string, max: number): string {
 export function renderCourse(results: StageResult[], opts: TerminalOptions): string {
   const c = colors(opts.color);
   const s = (x: Text | string): string => say(x, opts.lang);
-  const out: string[] = [c.bold(s(t('socklab · course progress', 'socklab · 课程进度'))) + c.dim(`   seed ${results[0]?.seed ?? ''}`)];
+  const out: string[] = [c.bold(s(t('socklab · course progress', 'socklab · 课程进度'))) + c.dim(`   ${s(t(`seed ${results[0]?.seed ?? ''}`, `种子 ${results[0]?.seed ?? ''}`))}`)];
   const titleWidth = Math.max(...results.map((r) => stringWidth(s(r.title))));
   for (const r of results) {
     const passed = r.checks.filter((x) => x.passed).length;
