@@ -9,8 +9,6 @@ export interface Text {
 
 export type Lang = 'en' | 'zh-CN';
 
-export const LANGS: readonly Lang[] = ['en', 'zh-CN'];
-
 /** Builds a `Text`: `t('closed early', '提前关闭')`. */
 export function t(en: string, zh: string): Text {
   return { en, zh };

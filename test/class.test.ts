@@ -14,7 +14,7 @@ import { gradeClass, stageInfo } from '../grader/class/grade-class.ts';
 import { writeClassFiles } from '../grader/class/cli.ts';
 import { findExecutable } from '../grader/class/sandbox.ts';
 import { studentSeed } from '../grader/class/seed.ts';
-import type { ClassResult, StudentResult } from '../grader/class/types.ts';
+import type { ClassResult, StudentResult } from '../grader/results.ts';
 import { CLASS_OF_40, classStages as stages, makeClass, makeStudent } from './fixtures/class/make-class.ts';
 import { readPng } from './fixtures/class/png.ts';
 import { newTag, processesTagged, repoRoot } from './helpers.ts';

@@ -126,8 +126,8 @@ describe('Gradescope autograder', () => {
     const t12 = doc.tests.find((x) => x.number === '1.2')!;
     expect(t12.status).toBe('failed');
     expect(t12.score).toBe(0);
-    expect(t12.output).toMatch(/Sent \(client 1, 1 writes, 256 bytes\)/);
-    expect(t12.output).toMatch(/Received \(/);
+    expect(t12.output).toContain('Sent: client 1: 1 write, 256 bytes\n  "');
+    expect(t12.output).toMatch(/^Received: \d+ bytes/m);
     expect(t12.output).toMatch(/Hint: /);
     expect(doc.tests.find((x) => x.number === '1.1')!.status).toBe('passed');
   }, 600_000);

@@ -17,7 +17,7 @@ import { ClassInputError, parseStageList, studentsFromClassDir, studentsFromRost
 import { gradeClass } from './grade-class.ts';
 import { Progress } from './progress.ts';
 import { readResults, resultsJson } from './results-file.ts';
-import type { ClassResult } from './types.ts';
+import type { ClassResult } from '../results.ts';
 
 export interface ClassCliValues {
   class?: string;

@@ -19,7 +19,7 @@ import { Lane } from './lane.ts';
 import { detectSandbox } from './sandbox.ts';
 import { studentSeed } from './seed.ts';
 import { sweep } from './sweep.ts';
-import type { ClassLimits, ClassResult, ClassStageResult, StageInfo, StudentResult, StudentStatus } from './types.ts';
+import type { ClassLimits, ClassResult, ClassStageResult, StageInfo, StudentResult, StudentStatus } from '../results.ts';
 
 export const DEFAULT_LIMITS: ClassLimits = {
   stageMs: 60_000,

@@ -14,7 +14,7 @@ import { installCleanupHandlers } from '../runner/processes.ts';
 import { kitRoot } from '../runner/server.ts';
 import { stages as allStages } from '../stages.ts';
 import { gradeClass } from './grade-class.ts';
-import type { ClassLimits } from './types.ts';
+import type { ClassLimits } from '../results.ts';
 
 /** Written into the autograder zip by `npm run gradescope`. */
 export interface GradescopeConfig {

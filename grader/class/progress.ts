@@ -5,7 +5,7 @@
  */
 import { say, t, type Lang } from '../i18n.ts';
 import { formatMs } from '../wire/conn.ts';
-import type { StudentResult } from './types.ts';
+import type { StudentResult } from '../results.ts';
 
 export interface ProgressOptions {
   total: number;

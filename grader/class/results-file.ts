@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { t } from '../i18n.ts';
 import { ClassInputError } from './discover.ts';
-import type { ClassResult } from './types.ts';
+import type { ClassResult } from '../results.ts';
 
 export const RESULTS_FORMAT = 'socklab-class-results';
 export const RESULTS_VERSION = 1;

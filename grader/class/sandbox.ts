@@ -13,7 +13,7 @@ import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSyn
 import path from 'node:path';
 import { join, t, type Text } from '../i18n.ts';
 import { kitRoot } from '../runner/server.ts';
-import type { SandboxInfo } from './types.ts';
+import type { SandboxInfo } from '../results.ts';
 
 /** What a worker needs to wrap one student's server; plain data, so it crosses process boundaries. */
 export interface WrapSpec {

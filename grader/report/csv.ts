@@ -4,7 +4,7 @@
  * an LMS import knows what each column is out of. RFC 4180 (CRLF, quotes doubled); cells that a
  * spreadsheet would run as a formula (=, +, -, @) are prefixed with ' so a folder name cannot.
  */
-import type { ClassResult } from '../class/types.ts';
+import type { ClassResult } from '../results.ts';
 import { say, type Lang } from '../i18n.ts';
 
 export function gradebookCsv(result: ClassResult, lang: Lang = 'en'): string {

@@ -4,10 +4,9 @@
  * turns into annotations on the exercise file of each failing check. Reads results; runs nothing.
  */
 import { say, t, type Lang, type Text } from '../i18n.ts';
-import type { CheckResult, FailureKind, StageResult } from '../types.ts';
-import { FAILURE_KIND_LABEL } from './labels.ts';
-
-const KIND = FAILURE_KIND_LABEL;
+import type { CheckResult, StageResult } from '../types.ts';
+import { labelled, SERVER_DID_NOT_START, withColon } from './labels.ts';
+import { failureSections, lineGroups, type Section } from './sections.ts';
 
 /** Workflow command data: %, CR and LF are escaped; properties also escape : and ,. */
 export function escapeData(s: string): string {
@@ -42,10 +41,13 @@ export function githubAnnotations(results: StageResult[], lang: Lang): string {
       continue;
     }
     for (const c of r.checks.filter((x) => !x.passed)) {
-      const f = c.failure;
-      const title = `socklab ${c.id} ${say(c.title, lang)} (${say(KIND[f?.kind ?? 'wrong'], lang)})`;
-      const body = [f ? say(f.summary, lang) : '', f?.expected ? `${say(t('Expected', '期望'), lang)}: ${say(f.expected, lang)}` : '', f?.hint ? `${say(t('Hint', '提示'), lang)}: ${say(f.hint, lang)}` : '']
-        .filter(Boolean)
+      const view = failureSections(c, lang);
+      if (!view) continue;
+      const title = `socklab ${c.id} ${view.title} (${view.kindLabel})`;
+      // An annotation sits beside the code: the gist only; the summary holds the transcript.
+      const body = view.sections
+        .filter((x) => x.key === 'happened' || x.key === 'expected' || x.key === 'hint')
+        .map((x) => (x.key === 'happened' ? prose(x) : labelled(x.label, prose(x), lang)))
         .join('\n');
       lines.push(`::error file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(body)}`);
     }
@@ -68,7 +70,7 @@ export function githubSummary(results: StageResult[], seed: number, lang: Lang):
   for (const r of results.filter((x) => !x.passed)) {
     out.push('', `### ${s(t(`Stage ${r.stage} · ${r.title.en}`, `第 ${r.stage} 关 · ${r.title.zh}`))} — ${r.score}/${r.maxScore}`, '');
     if (r.startError) {
-      out.push(`❌ ${md(s(t('The server did not start: ', '服务器没有启动：')))}${md(s(r.startError.text))}`);
+      out.push(`❌ ${md(s(SERVER_DID_NOT_START))}${md(s(r.startError.text))}`);
       if (r.startError.output) out.push('', fence(r.startError.output));
       continue;
     }
@@ -80,21 +82,21 @@ export function githubSummary(results: StageResult[], seed: number, lang: Lang):
   return out.join('\n');
 }
 
+function prose(section: Section): string {
+  return section.lines.filter((l) => l.kind === 'prose').map((l) => l.text).join(' ');
+}
+
 function failureDetails(c: CheckResult, lang: Lang): string[] {
-  const s = (x: Text | string): string => say(x, lang);
-  const f = c.failure;
-  if (!f) return [];
-  const out = [`<details><summary>❌ ${md(`${c.id} ${s(c.title)}`)} — ${md(s(KIND[f.kind]))}</summary>`, ''];
-  out.push(`**${s(t('What happened', '发生了什么'))}:** ${md(s(f.summary))}`, '');
-  if (f.wire) {
-    out.push(`**${s(t('Sent', '发送'))}** (${md(f.wire.label)}, ${f.wire.sentBytes} ${s(t('bytes', '字节'))}):`, '', fence(f.wire.sentPreview), '');
-    out.push(`**${s(t('Received', '收到'))}** (${f.wire.receivedBytes} ${s(t('bytes', '字节'))}${f.wire.ending ? `, ${f.wire.ending}` : ''}):`, '', fence(f.wire.receivedPreview), '');
+  const view = failureSections(c, lang);
+  if (!view) return [];
+  const out = [`<details><summary>❌ ${md(`${view.id} ${view.title}`)} — ${md(view.kindLabel)}</summary>`, ''];
+  for (const section of view.sections) {
+    const head = `**${md(withColon(section.label, lang))}**`;
+    lineGroups(section.lines).forEach((group, i) => {
+      if (group.prose) out.push(`${i === 0 ? head + ' ' : ''}${md(group.lines.join(' '))}`, '');
+      else out.push(...(i === 0 ? [head, ''] : []), fence(group.lines.join('\n')), '');
+    });
   }
-  if (f.diff) out.push(fence(f.diff.join('\n')), '');
-  if (f.expected) out.push(`**${s(t('Expected', '期望'))}:** ${md(s(f.expected))}`, '');
-  if (f.serverOutput) out.push(`**${s(t('Server said', '服务器输出'))}:**`, '', fence(f.serverOutput), '');
-  if (f.hint) out.push(`**${s(t('Hint', '提示'))}:** ${md(s(f.hint))}`, '');
-  if (f.reproduce) out.push(`**${s(t('Try it', '动手试试'))}:**`, '', fence(f.reproduce), '');
   out.push('</details>');
   return out;
 }

@@ -4,10 +4,11 @@
  * short overall output. Teacher-only checks get the visibility the teacher chose (after_published
  * or hidden), so students never see them before grades are published. Reads results; runs nothing.
  */
-import type { StageInfo, StudentResult } from '../class/types.ts';
 import { say, t, type Lang, type Text } from '../i18n.ts';
-import type { CheckResult, FailureKind } from '../types.ts';
-import { FAILURE_KIND_LABEL } from './labels.ts';
+import type { StageInfo, StudentResult } from '../results.ts';
+import type { CheckResult } from '../types.ts';
+import { labelled, withColon } from './labels.ts';
+import { failureSections, lineGroups } from './sections.ts';
 
 export type Visibility = 'visible' | 'hidden' | 'after_due_date' | 'after_published';
 
@@ -33,8 +34,6 @@ export interface GradescopeResults {
   tests: GradescopeTest[];
   extra_data: Record<string, unknown>;
 }
-
-const KIND = FAILURE_KIND_LABEL;
 
 export function gradescopeResults(
   student: StudentResult,
@@ -84,25 +83,18 @@ export function gradescopeResults(
   };
 }
 
-/** A check's story as plain text: what happened, the bytes each way, what was expected, a hint. */
+/** A check's story as plain text: its kind, then each section as "Label: …", bytes and code indented. */
 export function checkOutput(c: CheckResult, lang: Lang, startOutput?: string): string {
-  const s = (x: Text | string): string => say(x, lang);
-  const f = c.failure;
-  if (!f) return s(t('Passed.', '通过。'));
-  const out: string[] = [`${s(KIND[f.kind])}: ${s(f.summary)}`];
-  if (f.caret) out.push('', `${f.caret.line}\n${f.caret.caret} ${s(f.caret.note)}`);
-  if (f.wire) {
-    const w = f.wire;
-    out.push('', `${s(t('Sent', '发送'))} (${w.label}, ${w.writes} ${s(t('writes', '次写入'))}, ${w.sentBytes} ${s(t('bytes', '字节'))}${w.finSent ? ', FIN' : ''}${w.resetSent ? ', RST' : ''}):`);
-    if (w.sentBytes) out.push(`  ${w.sentPreview}`);
-    out.push(`${s(t('Received', '收到'))} (${w.receivedBytes} ${s(t('bytes', '字节'))}${w.ending ? `, ${w.ending}` : ''}):`);
-    if (w.receivedBytes) out.push(`  ${w.receivedPreview}`);
+  const view = failureSections(c, lang, { serverOutput: startOutput });
+  if (!view) return say(t('Passed.', '通过。'), lang);
+  const out: string[] = [`✘ ${view.kindLabel}`];
+  for (const section of view.sections) {
+    out.push('');
+    lineGroups(section.lines).forEach((group, i) => {
+      const text = group.lines.join('\n');
+      if (group.prose) out.push(i === 0 ? labelled(section.label, text, lang) : text);
+      else out.push(...(i === 0 ? [withColon(section.label, lang)] : []), ...group.lines.map((l) => `  ${l}`));
+    });
   }
-  if (f.diff) out.push('', ...f.diff);
-  if (f.expected) out.push('', `${s(t('Expected', '期望'))}: ${s(f.expected)}`);
-  const output = f.serverOutput ?? startOutput;
-  if (output) out.push('', `${s(t('Server said', '服务器输出'))}:`, ...output.split('\n').map((l) => `  ${l}`));
-  if (f.hint) out.push('', `${s(t('Hint', '提示'))}: ${s(f.hint)}`);
-  if (f.reproduce) out.push('', `${s(t('Try it', '动手试试'))}: ${f.reproduce}`);
   return out.join('\n');
 }

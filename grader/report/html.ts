@@ -4,22 +4,12 @@
  * glance, which checks the class struggles with, a table of students, and each student's failures
  * with their wire transcripts. Works without JavaScript; a few lines of it add a filter box.
  */
-import type { ClassResult, StageInfo, StudentResult } from '../class/types.ts';
 import { say, t, type Lang, type Text } from '../i18n.ts';
-import type { CheckResult, Failure, FailureKind, StageResult } from '../types.ts';
+import type { ClassResult, StageInfo, StudentResult } from '../results.ts';
+import type { CheckResult, FailureKind, StageResult } from '../types.ts';
 import { formatMs } from '../wire/conn.ts';
-
-const KIND: Record<FailureKind, Text> = {
-  wrong: t('wrong answer', '结果不对'),
-  hung: t('hung', '卡住'),
-  crashed: t('crashed', '崩溃'),
-  'closed-early': t('closed early', '过早关闭'),
-  reset: t('reset', '被重置'),
-  flooded: t('flooded', '数据泛滥'),
-  'not-closed': t('never closed', '没有关闭'),
-  'not-started': t('did not start', '没有启动'),
-  'grader-error': t('grader error', '评测器错误'),
-};
+import { FAILURE_KIND_LABEL } from './labels.ts';
+import { failureSections, lineGroups, type Section } from './sections.ts';
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -144,7 +134,7 @@ export function classReportHtml(result: ClassResult, opts: HtmlOptions): string 
   out.push(`<table class="grid checks"><thead><tr><th>${tt('check', '检查')}</th><th>${tt('points', '分值')}</th><th>${tt('pass rate', '通过率')}</th><th>${tt('how it fails', '失败方式')}</th></tr></thead><tbody>`);
   for (const r of rows) {
     const rate = pct(r.passed, r.seen);
-    const kinds = [...r.kinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${s(KIND[k])} ×${v}`).join(' · ');
+    const kinds = [...r.kinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${s(FAILURE_KIND_LABEL[k])} ×${v}`).join(' · ');
     out.push(`<tr class="${rate < 50 ? 'low' : ''}"><td><code>${esc(r.c.id)}</code> ${s(r.c.title)}${r.c.teacherOnly ? ` <span class="tag">${tt('hidden', '隐藏')}</span>` : ''}</td><td class="num">${r.c.points}</td><td>${meter(r.passed, r.seen, `${rate}% <span class="dim">(${r.passed}/${r.seen})</span>`)}</td><td class="dim">${kinds || '—'}</td></tr>`);
   }
   out.push(`</tbody></table></section>`);
@@ -204,8 +194,7 @@ function studentDetails(x: StudentResult, result: ClassResult, opts: HtmlOptions
   out.push(`<p class="dim small">${tt('repo', '仓库')} <code>${esc(x.repo)}</code> · ${tt('seed', '种子')} <code>${x.seed}</code> · ${tt('the student reproduces the inputs with', '学生可用此命令复现输入')} <code>npm run grade -- ${result.stages.length === 1 ? `${result.stages[0]!.number} ` : ''}--seed ${x.seed}</code>${opts.regrade ? ` · ${tt('regrade', '重新评测')} <code>${esc(opts.regrade(x.id))}</code>` : ''}</p>`);
   for (const p of x.problems) out.push(`<p class="problem">${s(p)}</p>`);
   for (const r of x.stages) {
-    const cut = (r as { cut?: { limit: string } }).cut;
-    out.push(`<h4>${tt(`Stage ${r.stage}`, `第 ${r.stage} 关`)} · ${s(r.title)} <span class="chip ${band(r.score, r.maxScore)}">${r.score}/${r.maxScore}</span>${cut ? ` <span class="status timeout">${tt('cut by time limit', '因时间上限被停止')}</span>` : ''}</h4>`);
+    out.push(`<h4>${tt(`Stage ${r.stage}`, `第 ${r.stage} 关`)} · ${s(r.title)} <span class="chip ${band(r.score, r.maxScore)}">${r.score}/${r.maxScore}</span>${r.cut ? ` <span class="status timeout">${tt('cut by time limit', '因时间上限被停止')}</span>` : ''}</h4>`);
     if (r.startError?.output) out.push(`<pre class="output">${esc(r.startError.output)}</pre>`);
     out.push(`<ul class="checklist">${r.checks.map((c) => `<li class="${c.passed ? 'pass' : 'fail'}" title="${esc(say(c.title, L))}">${c.passed ? '✔' : '✘'} ${esc(c.id)}</li>`).join('')}</ul>`);
     const failures = r.checks.filter((c) => !c.passed);
@@ -217,30 +206,20 @@ function studentDetails(x: StudentResult, result: ClassResult, opts: HtmlOptions
   return out.join('\n');
 }
 
+/** Byte transcripts and server output get a coloured edge, so sent and received tell apart at a glance. */
+const PRE_CLASS: Partial<Record<Section['key'], string>> = { sent: 'sent', received: 'recv', output: 'output' };
+
 function failureBlock(c: CheckResult, L: Lang): string {
-  const s = (v: Text | string): string => esc(say(v, L));
-  const tt = (en: string, zh: string): string => esc(say(t(en, zh), L));
-  const f = c.failure as Failure | undefined;
-  if (!f) return '';
-  const rows: string[] = [];
-  const row = (label: string, html: string, cls = ''): void => {
-    rows.push(`<dt>${label}</dt><dd class="${cls}">${html}</dd>`);
-  };
-  row(tt('What happened', '发生了什么'), s(f.summary));
-  if (f.caret) row(tt('Where', '位置'), `<pre>${esc(f.caret.line)}\n${esc(f.caret.caret)} ${s(f.caret.note)}</pre>`);
-  if (f.wire) {
-    const w = f.wire;
-    const sent = `${esc(w.label)}: ${tt(`${w.writes} write(s), ${w.sentBytes} bytes`, `${w.writes} 次写入，共 ${w.sentBytes} 字节`)}${w.finSent ? tt(', then FIN', '，然后 FIN') : ''}${w.resetSent ? tt(', then reset', '，然后重置') : ''}`;
-    row(tt('Sent', '发送'), `${sent}${w.sentBytes ? `<pre class="sent">${esc(w.sentPreview)}</pre>` : ''}`);
-    const end = w.ending === 'fin' ? tt(', then the server closed', '，然后服务器关闭了连接') : w.ending === 'reset' ? tt(', then reset', '，然后被重置') : w.ending === 'flooded' ? tt(', and more (flooded)', '，而且还在继续（泛滥）') : '';
-    row(tt('Received', '收到'), `${w.receivedBytes ? tt(`${w.receivedBytes} bytes`, `${w.receivedBytes} 字节`) : tt('nothing', '什么也没有')}${end}${w.receivedBytes ? `<pre class="recv">${esc(w.receivedPreview)}</pre>` : ''}`);
-  }
-  if (f.diff) row(tt('Difference', '差异'), `<pre>${esc(f.diff.join('\n'))}</pre>`);
-  if (f.expected) row(tt('Expected', '期望'), s(f.expected));
-  if (f.serverOutput) row(tt('Server said', '服务器输出'), `<pre class="output">${esc(f.serverOutput)}</pre>`);
-  if (f.hint) row(tt('Hint', '提示'), s(f.hint), 'hint');
-  if (f.reproduce) row(tt('Try it', '动手试试'), `<pre>${esc(f.reproduce)}</pre>`);
-  return `<div class="failure"><div class="ftitle">✘ <code>${esc(c.id)}</code> ${s(c.title)} <span class="kind">${s(KIND[f.kind])}</span>${c.teacherOnly ? ` <span class="tag">${tt('hidden', '隐藏')}</span>` : ''}</div><dl>${rows.join('')}</dl></div>`;
+  const view = failureSections(c, L);
+  if (!view) return '';
+  const rows = view.sections.map((section) => {
+    const body = lineGroups(section.lines)
+      .map((g) => (g.prose ? g.lines.map(esc).join('<br>') : `<pre${PRE_CLASS[section.key] ? ` class="${PRE_CLASS[section.key]}"` : ''}>${esc(g.lines.join('\n'))}</pre>`))
+      .join('');
+    return `<dt>${esc(section.label)}</dt><dd class="${section.key === 'hint' ? 'hint' : ''}">${body}</dd>`;
+  });
+  const hidden = c.teacherOnly ? ` <span class="tag">${esc(say(t('hidden', '隐藏'), L))}</span>` : '';
+  return `<div class="failure"><div class="ftitle">✘ <code>${esc(view.id)}</code> ${esc(view.title)} <span class="kind">${esc(view.kindLabel)}</span>${hidden}</div><dl>${rows.join('')}</dl></div>`;
 }
 
 const CSS = `

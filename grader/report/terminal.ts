@@ -4,10 +4,11 @@
  * Reads results; runs nothing.
  */
 import { say, t, type Lang, type Text } from '../i18n.ts';
-import type { CheckResult, Failure, StageResult, WireSummary } from '../types.ts';
+import type { CheckResult, StageResult } from '../types.ts';
 import { formatMs } from '../wire/conn.ts';
+import { FAILURE_KIND_LABEL, SECTION_KEYS, SECTION_LABEL, SERVER_DID_NOT_START, type SectionKey } from './labels.ts';
+import { failureSections } from './sections.ts';
 import { colors, padEnd, wrap, type Colors } from './style.ts';
-import { FAILURE_KIND_LABEL } from './labels.ts';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -23,25 +24,11 @@ export interface TerminalOptions {
   rerun?: string;
 }
 
-const L = {
-  happened: t('What happened', '发生了什么'),
-  sent: t('Sent', '发送'),
-  received: t('Received', '收到'),
-  difference: t('Difference', '差异'),
-  expected: t('Expected', '期望'),
-  hint: t('Hint', '提示'),
-  tryIt: t('Try it', '动手试试'),
-  output: t('Server said', '服务器输出'),
-  where: t('Where', '位置'),
-};
-
-const KIND_LABEL = FAILURE_KIND_LABEL;
-
 /** The first line of a stage report; printed before grading starts so the learner sees progress. */
 export function renderHeader(stage: { number: number; title: Text }, seed: number, opts: TerminalOptions): string {
   const c = colors(opts.color);
   const header = say(t(`socklab · stage ${stage.number} · ${stage.title.en}`, `socklab · 第 ${stage.number} 关 · ${stage.title.zh}`), opts.lang);
-  return c.bold(header) + c.dim(`   seed ${seed}`) + '\n';
+  return c.bold(header) + c.dim(`   ${say(t(`seed ${seed}`, `种子 ${seed}`), opts.lang)}`) + '\n';
 }
 
 /** Width of the title column, so lines printed one at a time still line up. */
@@ -54,7 +41,7 @@ export function renderCheckLine(r: CheckResult, titleWidth: number, opts: Termin
   const c = colors(opts.color);
   const s = (x: Text | string): string => say(x, opts.lang);
   const mark = r.passed ? c.green('✔') : c.red('✘');
-  const extraText = r.passed ? formatMs(r.durationMs) : s(KIND_LABEL[r.failure?.kind ?? 'wrong']);
+  const extraText = r.passed ? formatMs(r.durationMs) : s(FAILURE_KIND_LABEL[r.failure?.kind ?? 'wrong']);
   const extra = r.passed ? c.dim(extraText) : c.red(extraText);
   // On a narrow terminal the title gives way, so each check stays on one line.
   const fit = Math.max(10, opts.width - 12 - stringWidth(extraText));
@@ -68,7 +55,7 @@ export function renderDetails(result: StageResult, opts: TerminalOptions): strin
   const out: string[] = [];
   if (result.startError) {
     out.push('');
-    out.push(...block(c.red('✘ ') + s(t('The server did not start: ', '服务器没有启动：')) + s(result.startError.text), opts.width, ''));
+    out.push(...block(c.red('✘ ') + s(SERVER_DID_NOT_START) + s(result.startError.text), opts.width, ''));
     if (result.startError.output) out.push(...indent(result.startError.output, '    ', c));
     out.push('');
     out.push(c.dim(s(t(`score 0/${result.maxScore}`, `得分 0/${result.maxScore}`))));
@@ -99,63 +86,43 @@ export function renderDetails(result: StageResult, opts: TerminalOptions): strin
   return out.join('\n') + '\n';
 }
 
-/** A whole stage report at once (what the CLI prints piece by piece). */
-export function renderStage(result: StageResult, opts: TerminalOptions): string {
-  const width = titleColumn(result.checks.map((r) => r.title), opts.lang);
-  const lines = result.startError ? '' : result.checks.map((r) => renderCheckLine(r, width, opts)).join('');
-  return renderHeader({ number: result.stage, title: result.title }, result.seed, opts) + lines + renderDetails(result, opts);
+/** How each section is painted on a colour terminal. */
+function painter(key: SectionKey, c: Colors): (line: string) => string {
+  switch (key) {
+    case 'sent':
+      return c.cyan;
+    case 'received':
+      return c.magenta;
+    case 'output':
+    case 'tryIt':
+      return c.dim;
+    case 'hint':
+      return c.yellow;
+    case 'where':
+      return (l) => l.replace(/^( *\^)/, (caret) => c.red(caret));
+    default:
+      return (l) => l;
+  }
 }
 
 function renderFailure(r: CheckResult, opts: TerminalOptions, c: Colors): string[] {
-  const s = (x: Text | string): string => say(x, opts.lang);
-  const f = r.failure!;
+  const view = failureSections(r, opts.lang, { runByHand: opts.runByHand })!;
   const out: string[] = [];
-  out.push(c.red(c.bold(`✘ ${r.id} ${s(r.title)}`)) + c.dim(`  (${s(KIND_LABEL[f.kind])})`));
-  const labelWidth = Math.max(...Object.values(L).map((l) => stringWidth(s(l)))) + 2;
-  const row = (label: Text, value: string, paint: (x: string) => string = (x) => x, keepLines = false): void => {
-    const pad = '  ' + padEnd(s(label), labelWidth);
-    // Commands are never wrapped: a line break inside one would change what gets pasted.
-    const lines = value.split('\n').flatMap((l) => (keepLines || l.startsWith('  ') ? [l] : wrap(l, Math.max(20, opts.width - pad.length))));
+  out.push(c.red(c.bold(`✘ ${r.id} ${view.title}`)) + c.dim(`  (${view.kindLabel})`));
+  // Every failure lines up on the same column, whichever sections it has.
+  const labelWidth = Math.max(...SECTION_KEYS.map((k) => stringWidth(say(SECTION_LABEL[k], opts.lang)))) + 2;
+  for (const section of view.sections) {
+    const pad = '  ' + padEnd(section.label, labelWidth);
+    const paint = painter(section.key, c);
+    const width = Math.max(20, opts.width - pad.length);
+    // Code (commands, output, carets) is never wrapped: a break inside a command would change what
+    // gets pasted. Escaped bytes wrap only between quoted strings; prose lines that start indented stay.
+    const lines = section.lines.flatMap((l) =>
+      l.kind === 'code' ? [l.text] : l.text.split('\n').flatMap((p) => (p.startsWith('  ') ? [p] : wrap(p, width))),
+    );
     lines.forEach((l, i) => out.push((i === 0 ? c.bold(pad) : ' '.repeat(stringWidth(pad))) + paint(l)));
-  };
-  row(L.happened, s(f.summary));
-  if (f.caret) row(L.where, `${f.caret.line}\n${c.red(f.caret.caret)} ${s(f.caret.note)}`);
-  if (f.wire) {
-    row(L.sent, describeSent(f.wire, opts.lang), c.cyan);
-    row(L.received, describeReceived(f.wire, opts.lang), c.magenta);
-  }
-  if (f.diff) row(L.difference, f.diff.map((l, i) => (i === 0 ? l : '  ' + l.trimStart())).join('\n'));
-  if (f.expected) row(L.expected, s(f.expected));
-  if (f.serverOutput) row(L.output, f.serverOutput.split('\n').map((l) => '  ' + l).join('\n').slice(2) || '(nothing)', c.dim);
-  if (f.hint) row(L.hint, s(f.hint), c.yellow);
-  if (f.reproduce) {
-    const server = opts.runByHand ? `${opts.runByHand}   ${s(t('# terminal 1', '# 终端 1'))}\n` : '';
-    row(L.tryIt, `${server}${f.reproduce}${opts.runByHand ? `   ${s(t('# terminal 2', '# 终端 2'))}` : ''}`, c.dim, true);
   }
   return out;
-}
-
-function describeSent(w: WireSummary, lang: Lang): string {
-  const sizes = w.writes <= 1 ? '' : ` (${w.writeSizes.join(', ')}${w.writes > w.writeSizes.length ? ', …' : ''})`;
-  const after = w.resetSent ? say(t(', then reset the connection', '，然后重置了连接'), lang) : w.finSent ? say(t(', then FIN (half-close)', '，然后发送 FIN（半关闭）'), lang) : '';
-  const head = say(
-    t(`${w.label}: ${w.writes} write${w.writes === 1 ? '' : 's'}, ${w.sentBytes} byte${w.sentBytes === 1 ? '' : 's'}${sizes}${after}`, `${w.label}：${w.writes} 次写入，共 ${w.sentBytes} 字节${sizes}${after}`),
-    lang,
-  );
-  return w.sentBytes > 0 ? `${head}\n${w.sentPreview}` : head;
-}
-
-function describeReceived(w: WireSummary, lang: Lang): string {
-  const end =
-    w.ending === 'fin'
-      ? say(t(', then the server closed the connection', '，然后服务器关闭了连接'), lang)
-      : w.ending === 'reset'
-        ? say(t(', then the connection was reset', '，然后连接被重置'), lang)
-        : w.ending === 'flooded'
-          ? say(t(', and more: we stopped reading (flooded)', '，而且还在继续：我们停止了读取（数据泛滥）'), lang)
-          : '';
-  if (w.receivedBytes === 0) return say(t('nothing', '什么也没有'), lang) + end;
-  return say(t(`${w.receivedBytes} byte${w.receivedBytes === 1 ? '' : 's'}${end}`, `${w.receivedBytes} 字节${end}`), lang) + '\n' + w.receivedPreview;
 }
 
 function indent(text: string, prefix: string, c: Colors): string[] {
@@ -186,7 +153,7 @@ function truncate(s: string, max: number): string {
 export function renderCourse(results: StageResult[], opts: TerminalOptions): string {
   const c = colors(opts.color);
   const s = (x: Text | string): string => say(x, opts.lang);
-  const out: string[] = [c.bold(s(t('socklab · course progress', 'socklab · 课程进度'))) + c.dim(`   seed ${results[0]?.seed ?? ''}`)];
+  const out: string[] = [c.bold(s(t('socklab · course progress', 'socklab · 课程进度'))) + c.dim(`   ${s(t(`seed ${results[0]?.seed ?? ''}`, `种子 ${results[0]?.seed ?? ''}`))}`)];
   const titleWidth = Math.max(...results.map((r) => stringWidth(s(r.title))));
   for (const r of results) {
     const passed = r.checks.filter((x) => x.passed).length;

@@ -1,10 +1,11 @@
 /**
- * What class grading produces: plain, serialisable data that the CSV, JSON and HTML reports read.
- * A student's result is the engine's `StageResult`s plus what the class runner adds around them:
- * the seed it derived, the limits it enforced, and a status a teacher can sort by.
+ * What class grading produces: plain, serialisable data that the CSV, JSON, HTML and Gradescope
+ * reports read. A student's result is the engine's `StageResult`s plus what the class runner adds
+ * around them: the seed it derived, the limits it enforced, and a status a teacher can sort by.
+ * It lives beside types.ts, not in class/, because reports read it and must not import class/.
  */
-import type { Text } from '../i18n.ts';
-import type { StageResult } from '../types.ts';
+import type { Text } from './i18n.ts';
+import type { StageResult } from './types.ts';
 
 /** ok: graded normally · error: the repo or a server could not be run · timeout: a time limit cut grading short. */
 export type StudentStatus = 'ok' | 'error' | 'timeout';
