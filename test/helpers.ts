@@ -77,6 +77,67 @@ export function explainFailures(r: StageResult): string {
     .join('\n');
 }
 
+/**
+ * What a broken fixture declares it must trip, read from the comment lines it starts with:
+ *
+ *   // catches: 4.4 closed-early        the check it must fail, and the failure kind
+ *   // says: read can end anywhere       a regular expression (JavaScript syntax, no slashes,
+ *                                        case-sensitive) that the failure's English text — summary,
+ *                                        expected, hint or caret note — must match
+ *   // says-zh: 9123                     optional: the same for the Chinese text
+ *
+ * In a block comment the lines read ` * catches: …`. Two other forms of `catches`:
+ * `start never-listened` — the server must not even start, with that start-error kind (`says` is
+ * matched against the start error); `nothing` — not a bug of the stage but a tool of another test,
+ * which must pass every check (it takes no `says`).
+ */
+export type FixtureHeader = {
+  catches: { check: string; kind: string } | { start: string } | 'nothing';
+  says?: RegExp;
+  saysZh?: RegExp;
+};
+
+export function fixtureHeader(source: string, name = 'this fixture'): FixtureHeader {
+  const header: string[] = [];
+  for (const line of source.split('\n')) {
+    if (!/^\s*(\/\/|\/\*|\*)/.test(line)) break;
+    header.push(line);
+  }
+  const values = (key: string): string[] =>
+    header.flatMap((line) => {
+      const m = new RegExp(`^\\s*(?://|\\*)\\s*${key}:\\s*(.*?)\\s*$`).exec(line);
+      return m ? [m[1]!] : [];
+    });
+  const how = 'its first comment lines must say which check it trips and how, e.g. "// catches: 4.4 closed-early" and "// says: read can end anywhere" (see test/helpers.ts)';
+  const one = (key: string): string | undefined => {
+    const found = values(key);
+    if (found.length > 1) throw new Error(`${name} has ${found.length} "${key}:" lines in its header; ${how}`);
+    return found[0];
+  };
+  const regex = (key: string): RegExp | undefined => {
+    const text = one(key);
+    if (text === undefined) return undefined;
+    if (text === '') throw new Error(`${name} has an empty "${key}:" line; ${how}`);
+    try {
+      return new RegExp(text);
+    } catch (err) {
+      throw new Error(`${name}: "${key}: ${text}" is not a regular expression (${(err as Error).message})`);
+    }
+  };
+  const catches = one('catches');
+  if (catches === undefined) throw new Error(`${name} has no "catches:" line in its header; ${how}`);
+  const says = regex('says');
+  const saysZh = regex('says-zh');
+  if (catches === 'nothing') {
+    if (says || saysZh) throw new Error(`${name} catches nothing, so it cannot say anything; drop its "says:" line`);
+    return { catches };
+  }
+  const m = /^(start|\d+\.\d+) ([a-z-]+)$/.exec(catches);
+  if (!m) throw new Error(`${name}: "catches: ${catches}" is not "<check id> <failure kind>", "start <start-error kind>" or "nothing"; ${how}`);
+  if (!says) throw new Error(`${name} has no "says:" line: declare words its failure message must contain; ${how}`);
+  return { catches: m[1] === 'start' ? { start: m[2]! } : { check: m[1]!, kind: m[2]! }, says, saysZh };
+}
+
 /** Whether a command is installed (tests of real third-party servers skip, visibly, without it). */
 export function has(tool: string): boolean {
   try {
