@@ -80,7 +80,7 @@ describe('Gradescope autograder', () => {
     expect(setup).toContain(`NODE_VERSION="${process.versions.node}"`);
     expect(setup).toMatch(/sha256sum -c/);
     expect(setup).toMatch(/npm ci --omit=dev/);
-    expect(Buffer.from(entries['grader/checks/01-tcp-echo.ts']!).toString()).toContain("id: '1.12'");
+    expect(Buffer.from(entries['grader/stages/01-tcp-echo/teacher.ts']!).toString()).toContain("id: '1.12'");
   });
 
   it('setup.sh and run_autograder are valid bash', async () => {
