@@ -1,7 +1,7 @@
 /**
  * What bin.mjs runs: turns the command line into a plan and hands it to the one entry point that
- * carries it out. The only module that imports entry points, and only the one it needs, so
- * `--list` or `npm run hint` never load the engine's reporting or the class runner.
+ * carries it out. The only module that imports entry points, and only the one it needs: `--list`,
+ * `--help` and `npm run hint` load neither the engine nor the reports nor the class runner.
  */
 import { pickLang } from './i18n.ts';
 import { planFromArgs, reportUsageError, UsageError, type Plan } from './plan.ts';
@@ -16,9 +16,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   switch (plan.mode) {
     case 'grade':
+      return (await import('./cli.ts')).gradeMain(plan, env);
     case 'help':
     case 'list':
-      return (await import('./cli.ts')).gradeMain(plan, env);
+      return (await import('./help.ts')).infoMain(plan);
     case 'watch':
       return (await import('./watch.ts')).watchMain(plan);
     case 'class':

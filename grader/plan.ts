@@ -10,7 +10,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseStageList } from './class/discover.ts';
 import type { ClassLimits } from './class/types.ts';
-import { checksToRun } from './engine.ts';
 import { EXIT } from './exit-codes.ts';
 import { pickLang, same, say, t, type Lang, type Text } from './i18n.ts';
 import { exerciseFile, kitRoot, readmeFile, solutionFile } from './layout.ts';
@@ -211,7 +210,9 @@ function gradePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
     });
     const only = values.check?.split(',').map((s) => s.trim()).filter(Boolean);
     if (only) {
-      const known = new Set(checksToRun(chosen[0]!, {}).map((c) => c.id));
+      // The checks a learner can run (the engine's checksToRun without teacher-only ones), written
+      // out here so that parsing a command line does not load the engine.
+      const known = new Set(chosen[0]!.checks.filter((c) => !c.teacherOnly).map((c) => c.id));
       const unknown = only.filter((id) => !known.has(id));
       if (unknown.length) throw new UsageError(t(`unknown check ${unknown.join(', ')} — stage ${chosen[0]!.number} has ${[...known].join(', ')}`, `没有检查项 ${unknown.join('、')}——第 ${chosen[0]!.number} 关有 ${[...known].join('、')}`));
     }

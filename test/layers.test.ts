@@ -82,6 +82,7 @@ function circles(graph: Map<string, string[]>): string[][] {
  */
 const ENTRY_POINTS = [
   'cli.ts',
+  'help.ts',
   'watch.ts',
   'hint.ts',
   'site/replay.ts',
