@@ -1,6 +1,7 @@
 /**
- * `npm run grade -- --class DIR` / `--roster roster.csv`: options for class grading, checked up
- * front (one-line errors, exit code 2), then grading with a progress line, then the three files.
+ * `npm run grade -- --class DIR` / `--roster roster.csv`: carries out a class plan (plan.ts has
+ * refused the flags that mean nothing for a class). Checks the rest against the class it finds
+ * (one-line errors, exit code 2), then grades with a progress line, then writes the three files.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
