@@ -27,5 +27,5 @@ if (!existsSync(fileURLToPath(new URL('../node_modules/tsx/package.json', import
 }
 const { register } = await import('tsx/esm/api');
 register();
-const { main } = await import('./cli.ts');
+const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -13,12 +13,15 @@ import { createRng } from './rng.ts';
 import { buildSite, siteRng } from './site/site.ts';
 import { trackTempDir, untrackTempDir } from './runner/processes.ts';
 import { RunningServer, ServerStartError, startServer, type ServerCommand } from './runner/server.ts';
+import { trackOf, type Track } from './track.ts';
 import type { Check, CheckContext, CheckResult, Failure, FailureKind, Stage, StageResult } from './types.ts';
 import { Conn, formatMs, WireError } from './wire/conn.ts';
 
 export interface GradeOptions {
   seed: number;
   server: ServerCommand;
+  /** Whose words hints are given in (default: from the server, a file is TypeScript). */
+  track?: Track;
   /** Working directory of the server (the kit or the student's repo). */
   cwd?: string;
   /** Run teacher-only checks too (class mode, Gradescope). */
@@ -43,6 +46,7 @@ export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeach
 export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<StageResult> {
   const started = Date.now();
   const checks = checksToRun(stage, opts);
+  const track = opts.track ?? trackOf(opts.server);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), `socklab-${stage.slug}-`));
   trackTempDir(tempDir);
   // What the server serves: the temp folder itself, or the site's root inside it.
@@ -79,14 +83,14 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         server = await start();
         restarted = true;
       }
-      let result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
+      let result = server ? await runCheck(check, server, root, opts.seed, track) : notStarted(check, startError!);
       if (server && result.failure?.kind === 'crashed' && reproducedCrashes < 3) {
         // A server may die from what the previous check did last (its client leaving), just as
         // this check begins. Run a crashed check once more on a fresh server: a crash that this
         // check causes happens again, and one it merely witnessed is blamed where it belongs.
         await server.stop();
         server = await start();
-        result = server ? await runCheck(check, server, root, opts.seed) : notStarted(check, startError!);
+        result = server ? await runCheck(check, server, root, opts.seed, track) : notStarted(check, startError!);
         // A server that crashes again and again crashes on its own (at start-up, or on every
         // connection): after a few, re-running would only double what it costs.
         if (result.failure?.kind === 'crashed') reproducedCrashes++;
@@ -164,7 +168,7 @@ const WIRE_KIND: Record<string, FailureKind> = {
   aborted: 'hung',
 };
 
-export async function runCheck(check: Check, server: RunningServer, root: string, seed: number): Promise<CheckResult> {
+async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track): Promise<CheckResult> {
   const started = Date.now();
   const controller = new AbortController();
   setMaxListeners(1000, controller.signal); // one listener per connection a check opens
@@ -206,7 +210,7 @@ export async function runCheck(check: Check, server: RunningServer, root: string
   try {
     await Promise.race([running, bound]);
   } catch (err) {
-    failure = await explain(err, check, conns, server);
+    failure = await explain(err, check, conns, server, track);
   } finally {
     clearTimeout(timer);
     controller.abort();
@@ -225,10 +229,10 @@ export async function runCheck(check: Check, server: RunningServer, root: string
 }
 
 /** Turns whatever a check threw into a Failure, and notices when the real story is a crash. */
-async function explain(err: unknown, check: Check, conns: Conn[], server: RunningServer): Promise<Failure> {
+async function explain(err: unknown, check: Check, conns: Conn[], server: RunningServer, track: Track): Promise<Failure> {
   const lastConn = conns[conns.length - 1];
   let failure: Failure;
-  if (err instanceof CheckFailure) failure = toFailure(err.init, lastConn);
+  if (err instanceof CheckFailure) failure = toFailure(err.init, lastConn, track);
   else if (err instanceof WireError) {
     failure = toFailure({ kind: WIRE_KIND[err.kind] ?? 'wrong', summary: err.text, conn: err.conn }, lastConn);
   } else if (err instanceof TimeBoundExceeded) {

@@ -4,6 +4,7 @@
  * server died, its last output. Nothing here prints.
  */
 import type { Text } from './i18n.ts';
+import { forTrack, type Track, type TrackText } from './track.ts';
 import type { Failure, FailureKind, WireSummary } from './types.ts';
 import { caretAt, describeByteDiff, escapeBytes, printfLiteral } from './wire/escape.ts';
 import type { Conn } from './wire/conn.ts';
@@ -12,7 +13,8 @@ export interface FailureInit {
   kind?: FailureKind;
   summary: Text;
   expected?: Text;
-  hint?: Text;
+  /** What to try; may differ per track (the language the learner writes in). */
+  hint?: TrackText;
   /** Whose transcript to show; defaults to the connection the check opened last. */
   conn?: Conn;
   /** Expected vs actual bytes, for a binary diff. */
@@ -70,11 +72,11 @@ export function reproduceFromWire(conn: Conn): string | undefined {
   return undefined;
 }
 
-export function toFailure(init: FailureInit, fallbackConn: Conn | undefined): Failure {
+export function toFailure(init: FailureInit, fallbackConn: Conn | undefined, track: Track = 'typescript'): Failure {
   const conn = init.conn ?? fallbackConn;
   const failure: Failure = { kind: init.kind ?? 'wrong', summary: init.summary };
   if (init.expected) failure.expected = init.expected;
-  if (init.hint) failure.hint = init.hint;
+  if (init.hint) failure.hint = forTrack(init.hint, track);
   // A connection that was refused never carried anything: its transcript would only confuse.
   if (conn && conn.events.some((e) => e.kind === 'connect')) failure.wire = summarizeWire(conn);
   if (init.diff) failure.diff = describeByteDiff(init.diff.expected, init.diff.actual);

@@ -6,6 +6,7 @@
 import type { Text } from './i18n.ts';
 import type { Rng } from './rng.ts';
 import type { SiteSpec } from './site/site.ts';
+import type { TrackText } from './track.ts';
 import type { Conn } from './wire/conn.ts';
 
 export interface CheckContext {
@@ -47,7 +48,7 @@ export interface Stage {
   /** The files of the seeded document root (stages that serve files); see site/site.ts. */
   site?: SiteSpec;
   /** Hints for `npm run hint N`, gentlest first: each one gives a little more away. */
-  hints?: Text[];
+  hints?: TrackText[];
 }
 
 /** What kind of thing went wrong, so reports and teachers can tell a hang from a wrong answer. */

@@ -15,30 +15,24 @@
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { UsageError, rerunCommand, runByHand, type Values } from './cli.ts';
 import { EXIT } from './exit-codes.ts';
 import { checksToRun, gradeStage } from './engine.ts';
-import { afterHint, renderHint } from './hint.ts';
-import { say, t, type Lang, type Text } from './i18n.ts';
+import { say, t, type Text } from './i18n.ts';
+import { readmeFile } from './layout.ts';
+import { rerunCommand, runByHand, type WatchPlan } from './plan.ts';
 import { colors, terminalWidth, wantColor, wrap } from './report/style.ts';
 import { renderCheckLine, renderDetails, renderHeader, titleColumn, type TerminalOptions } from './report/terminal.ts';
 import { installCleanupHandlers, killAllNow } from './runner/processes.ts';
-import type { ServerCommand } from './runner/server.ts';
+import { afterHint, noHints, renderHint } from './stage-hints.ts';
 import { findStage } from './stages.ts';
-import type { Stage } from './types.ts';
 
 /**
  * Quiet time after the last file event before grading: editors write a file in several steps. Short,
  * because a run started on a half-written file is cancelled by the next event anyway.
  */
-export const DEBOUNCE_MS = 50;
+const DEBOUNCE_MS = 50;
 /** How often the folder's fingerprint is compared anyway, for file systems that send no events. */
-export const POLL_MS = 1000;
-
-export interface WatchPlan {
-  stage: Stage;
-  server: { command: ServerCommand };
-}
+const POLL_MS = 1000;
 
 class Cancelled extends Error {}
 
@@ -48,7 +42,7 @@ function ignored(name: string): boolean {
 }
 
 /** Names, sizes and mtimes of what is in the folder (two levels deep): changes when a file is saved. */
-export function fingerprint(dir: string, depth = 2): string {
+function fingerprint(dir: string, depth = 2): string {
   const parts: string[] = [];
   const walk = (d: string, level: number): void => {
     let names: string[];
@@ -75,15 +69,9 @@ export function fingerprint(dir: string, depth = 2): string {
   return parts.join('\n');
 }
 
-export async function watchMain(plan: WatchPlan | undefined, values: Values, opts: { seed: number; lang: Lang; only?: string[] }): Promise<number> {
-  if (!plan) throw new UsageError(t('--watch follows one stage: name it, e.g. npm run grade -- 1 --watch', '--watch 只能跟踪一关：请指明关卡，例如 npm run grade -- 1 --watch'));
-  if (values.json) throw new UsageError(t('--watch prints for people; for one JSON document leave out --watch', '--watch 的输出是给人看的；要得到 JSON 文档请去掉 --watch'));
-  if (plan.server.command.kind !== 'file') {
-    throw new UsageError(t('--watch follows a file: use it with the exercise, --file or --solution, not --cmd', '--watch 跟踪的是文件：请配合练习文件、--file 或 --solution 使用，不能配合 --cmd'));
-  }
-  const { stage } = plan;
-  const command = plan.server.command;
-  const lang = opts.lang;
+export async function watchMain(plan: WatchPlan): Promise<number> {
+  const { target, lang, seed, only } = plan;
+  const { stage, server: command } = target;
   const s = (x: Text): string => say(x, lang);
   const out = process.stdout;
   const tty = Boolean(out.isTTY) && process.env.TERM !== 'dumb';
@@ -172,11 +160,11 @@ export async function watchMain(plan: WatchPlan | undefined, values: Values, opt
     const total = stage.hints?.length ?? 0;
     const width = terminalWidth();
     if (total === 0) {
-      out.write('\n' + s(t(`Stage ${stage.number} has no hints yet — read exercises/${stage.slug}/README.md`, `第 ${stage.number} 关还没有提示——请阅读 exercises/${stage.slug}/README.zh-CN.md`)) + '\n');
+      out.write('\n' + s(noHints(stage)) + '\n');
       return;
     }
     hintsShown = Math.min(hintsShown + 1, total);
-    out.write('\n' + renderHint(stage, hintsShown, { lang, color: color, width }));
+    out.write('\n' + renderHint(stage, hintsShown, { lang, track: target.track, color: color, width }));
     out.write(c.dim(hintsShown < total ? s(t('(h Enter for the next hint)', '（输入 h 回车看下一条提示）')) : s(afterHint(stage, total))) + '\n');
   };
 
@@ -184,7 +172,7 @@ export async function watchMain(plan: WatchPlan | undefined, values: Values, opt
     const lines: string[] = [''];
     if (passed) {
       const next = findStage(stage.number + 1);
-      if (next) lines.push(c.green(s(t(`Next: stage ${next.number}, ${next.title.en} — exercises/${next.slug}/README.md, then npm run grade -- ${next.number} --watch`, `下一步：第 ${next.number} 关「${next.title.zh}」——先读 exercises/${next.slug}/README.zh-CN.md，然后运行 npm run grade -- ${next.number} --watch`))));
+      if (next) lines.push(c.green(s(t(`Next: stage ${next.number}, ${next.title.en} — ${readmeFile(next.slug, 'en')}, then npm run grade -- ${next.number} --watch`, `下一步：第 ${next.number} 关「${next.title.zh}」——先读 ${readmeFile(next.slug, 'zh-CN')}，然后运行 npm run grade -- ${next.number} --watch`))));
     }
     lines.push(
       c.dim(s(t(
@@ -202,25 +190,26 @@ export async function watchMain(plan: WatchPlan | undefined, values: Values, opt
       lang,
       color: color,
       width: terminalWidth(),
-      verbose: values.verbose,
+      verbose: plan.verbose,
       fullFailures: 1,
-      runByHand: runByHand(stage, command, opts.seed),
-      rerun: rerunCommand(stage, opts.seed, values),
+      runByHand: runByHand(target, seed),
+      rerun: rerunCommand(stage, seed, plan.flags),
     };
     // Clear the screen (and scrollback) on a terminal; in a log, a rule between runs instead.
     out.write(tty ? '\x1b[2J\x1b[3J\x1b[H' : (runNumber > 1 ? '\n' + '─'.repeat(Math.min(60, term.width)) + '\n' : ''));
     const clock = new Date().toTimeString().slice(0, 8);
-    out.write(renderHeader(stage, opts.seed, term));
+    out.write(renderHeader(stage, seed, term));
     out.write(c.dim(s(t(`run ${runNumber} · ${clock} · ${reason}`, `第 ${runNumber} 次 · ${clock} · ${reason}`))) + '\n');
-    const width = titleColumn(checksToRun(stage, { only: opts.only }).map((x) => x.title), lang);
+    const width = titleColumn(checksToRun(stage, { only }).map((x) => x.title), lang);
     const notRun: string[] = [];
     running = true;
     try {
       const result = await gradeStage(stage, {
-        seed: opts.seed,
+        seed,
         server: command,
+        track: target.track,
         cwd: process.cwd(),
-        only: opts.only,
+        only,
         // Throwing here is how a run is abandoned: the engine's finally stops the server and
         // removes its temporary folder before the error reaches us.
         onCheck: (r) => {

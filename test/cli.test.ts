@@ -12,6 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stages } from '../grader/stages.ts';
+import { forTrack } from '../grader/track.ts';
 import { newTag, processesTagged, repoRoot } from './helpers.ts';
 
 const bin = path.join(repoRoot, 'grader', 'bin.mjs');
@@ -169,7 +170,7 @@ describe('npm run hint', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`hint 1 of ${total}`);
     expect(r.stdout).not.toContain(`hint 2 of ${total}`);
-    expect(unwrapped(r.stdout)).toContain(unwrapped(stage1.hints![0]!.en));
+    expect(unwrapped(r.stdout)).toContain(unwrapped(forTrack(stage1.hints![0]!, 'typescript').en));
     expect(r.stdout).toContain('Next hint: npm run hint 1 2');
   });
 
@@ -178,7 +179,7 @@ describe('npm run hint', () => {
     const r = await execa('npm', ['run', '--silent', 'hint', '1', '2'], { cwd: repoRoot, env: learnerEnv({}, tag), extendEnv: false, reject: false, stdin: 'ignore' });
     expect(r.exitCode).toBe(0);
     expect(String(r.stdout)).toContain(`hint 2 of ${total}`);
-    expect(unwrapped(String(r.stdout))).toContain(unwrapped(stage1.hints![1]!.en));
+    expect(unwrapped(String(r.stdout))).toContain(unwrapped(forTrack(stage1.hints![1]!, 'typescript').en));
     const last = await cli(['--hint', '1', String(total)]);
     expect(last.stdout).toContain(`That was the last hint for stage 1`);
     const beyond = await cli(['--hint', '1', String(total + 1)]);
@@ -189,9 +190,9 @@ describe('npm run hint', () => {
   it('in Chinese with --lang zh-CN or LANG=zh_CN.UTF-8', async () => {
     const a = await cli(['--hint', '1', '--lang', 'zh-CN']);
     // Chinese wraps between any two characters, so compare without whitespace.
-    expect(a.stdout.replace(/\s+/g, '')).toContain(stage1.hints![0]!.zh.replace(/\s+/g, ''));
+    expect(a.stdout.replace(/\s+/g, '')).toContain(forTrack(stage1.hints![0]!, 'typescript').zh.replace(/\s+/g, ''));
     const b = await cli(['--hint', '1', '--all'], { env: { LANG: 'zh_CN.UTF-8' } });
-    for (const h of stage1.hints!) expect(b.stdout.replace(/\s+/g, '')).toContain(h.zh.replace(/\s+/g, ''));
+    for (const h of stage1.hints!) expect(b.stdout.replace(/\s+/g, '')).toContain(forTrack(h, 'typescript').zh.replace(/\s+/g, ''));
   });
 });
 

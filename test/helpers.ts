@@ -8,14 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { gradeStage, type GradeOptions } from '../grader/engine.ts';
+import * as layout from '../grader/layout.ts';
 import type { ServerCommand } from '../grader/runner/server.ts';
 import { findStage } from '../grader/stages.ts';
 import type { StageResult } from '../grader/types.ts';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-export const solutionFile = (slug: string): string => path.join(repoRoot, 'solutions', slug, 'server.ts');
-export const exerciseFile = (slug: string): string => path.join(repoRoot, 'exercises', slug, 'server.ts');
+export const solutionFile = (slug: string): string => layout.inKit(layout.solutionFile(slug), repoRoot);
+export const exerciseFile = (slug: string): string => layout.inKit(layout.exerciseFile(slug), repoRoot);
 export const fixtureFile = (slug: string, name: string): string => path.join(repoRoot, 'test', 'fixtures', slug, name);
 
 let counter = 0;

@@ -10,6 +10,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import type { Text } from '../grader/i18n.ts';
 import { stages } from '../grader/stages.ts';
+import { allForms } from '../grader/track.ts';
 import { repoRoot } from './helpers.ts';
 
 const CJK = /[\u3400-\u9fff]/;
@@ -37,7 +38,7 @@ describe('stages', () => {
 
       it('has hints for npm run hint, each in both languages', () => {
         expect(stage.hints?.length ?? 0, `stage ${stage.number} has no hints (add them to its entry in grader/stages.ts)`).toBeGreaterThan(0);
-        stage.hints!.forEach((h, i) => expectBothLanguages(h, `stage ${stage.number} hint ${i + 1}`));
+        stage.hints!.forEach((h, i) => allForms(h).forEach((form) => expectBothLanguages(form, `stage ${stage.number} hint ${i + 1}`)));
       });
     });
   }

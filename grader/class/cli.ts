@@ -1,12 +1,14 @@
 /**
- * `npm run grade -- --class DIR` / `--roster roster.csv`: options for class grading, checked up
- * front (one-line errors, exit code 2), then grading with a progress line, then the three files.
+ * `npm run grade -- --class DIR` / `--roster roster.csv`: carries out a class plan (plan.ts has
+ * refused the flags that mean nothing for a class). Checks the rest against the class it finds
+ * (one-line errors, exit code 2), then grades with a progress line, then writes the three files.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT } from '../exit-codes.ts';
 import { say, t, type Lang, type Text } from '../i18n.ts';
+import { shellWord, type ClassPlan } from '../plan.ts';
 import { gradebookCsv } from '../report/csv.ts';
 import { classReportHtml } from '../report/html.ts';
 import { randomSeed } from '../rng.ts';
@@ -19,63 +21,43 @@ import { Progress } from './progress.ts';
 import { readResults, resultsJson } from './results-file.ts';
 import type { ClassResult } from '../results.ts';
 
-export interface ClassCliValues {
-  class?: string;
-  roster?: string;
-  stages?: string;
-  jobs?: string;
-  out?: string;
-  only?: string;
-  seed?: string;
-  [other: string]: unknown;
-}
-
-/** Options of the single-learner mode that mean nothing for a class. */
-const NOT_FOR_CLASS = ['cmd', 'file', 'solution', 'check', 'json', 'format', 'watch'] as const;
-
-export async function runClass(values: ClassCliValues, positionals: string[], lang: Lang, cwd = process.cwd()): Promise<number> {
+/** Grades the class the plan names; what is wrong with its folders or files is said in one line (exit 2). */
+export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<number> {
+  const { lang, source } = plan;
   const say_ = (x: Text): string => say(x, lang);
   try {
-    if (values.class !== undefined && values.roster !== undefined) {
-      throw new ClassInputError(t('use either --class DIR or --roster FILE, not both', '--class DIR 和 --roster FILE 只能用一个'));
-    }
-    for (const k of NOT_FOR_CLASS) {
-      if (values[k] !== undefined && values[k] !== false) throw new ClassInputError(t(`--${k} does not apply to class grading`, `--${k} 不能用于班级评测`));
-    }
-    if (positionals.length) {
-      throw new ClassInputError(t(`class grading takes no stage argument — use --stages ${positionals.join(',')}`, `班级评测不接受关卡参数——请用 --stages ${positionals.join(',')}`));
-    }
-    let students = values.class !== undefined ? studentsFromClassDir(path.resolve(cwd, values.class), values.class) : studentsFromRoster(path.resolve(cwd, values.roster!), values.roster);
-    const stageNumbers = values.stages ? parseStageList(values.stages, allStages.map((s) => s.number)) : allStages.map((s) => s.number);
+    const where = path.resolve(cwd, source.path);
+    let students = source.flag === 'class' ? studentsFromClassDir(where, source.path) : studentsFromRoster(where, source.path);
+    const stageNumbers = plan.stages ? parseStageList(plan.stages, allStages.map((s) => s.number)) : allStages.map((s) => s.number);
     const stages = allStages.filter((s) => stageNumbers.includes(s.number));
     let jobs = os.availableParallelism();
-    if (values.jobs !== undefined) {
-      if (!/^\d+$/.test(values.jobs) || Number(values.jobs) < 1 || Number(values.jobs) > 256) {
-        throw new ClassInputError(t(`--jobs takes a whole number from 1 to 256, got '${values.jobs}'`, `--jobs 需要 1 到 256 之间的整数，收到的是 '${values.jobs}'`));
+    if (plan.jobs !== undefined) {
+      if (!/^\d+$/.test(plan.jobs) || Number(plan.jobs) < 1 || Number(plan.jobs) > 256) {
+        throw new ClassInputError(t(`--jobs takes a whole number from 1 to 256, got '${plan.jobs}'`, `--jobs 需要 1 到 256 之间的整数，收到的是 '${plan.jobs}'`));
       }
-      jobs = Number(values.jobs);
+      jobs = Number(plan.jobs);
     }
-    if (values.seed !== undefined && !/^\d{1,15}$/.test(values.seed)) {
-      throw new ClassInputError(t(`--seed takes a whole number, got '${values.seed}'`, `--seed 需要一个整数，收到的是 '${values.seed}'`));
+    if (plan.seed !== undefined && !/^\d{1,15}$/.test(plan.seed)) {
+      throw new ClassInputError(t(`--seed takes a whole number, got '${plan.seed}'`, `--seed 需要一个整数，收到的是 '${plan.seed}'`));
     }
-    const out = path.resolve(cwd, values.out ?? path.join('grades', timestamp(new Date())));
+    const out = path.resolve(cwd, plan.out ?? path.join('grades', timestamp(new Date())));
     const previousFile = path.join(out, 'results.json');
     const previous = existsSync(previousFile) ? readResults(previousFile) : undefined;
-    if (previous && values.seed !== undefined && Number(values.seed) !== previous.classSeed && values.only) {
+    if (previous && plan.seed !== undefined && Number(plan.seed) !== previous.classSeed && plan.only) {
       throw new ClassInputError(t(
-        `${previousFile} was graded with class seed ${previous.classSeed}; regrading some students with --seed ${values.seed} would give them other inputs than the rest — drop --seed, or use another --out`,
-        `${previousFile} 用的班级种子是 ${previous.classSeed}；用 --seed ${values.seed} 重评部分学生会让他们的输入与其他人不同——去掉 --seed，或者换一个 --out`,
+        `${previousFile} was graded with class seed ${previous.classSeed}; regrading some students with --seed ${plan.seed} would give them other inputs than the rest — drop --seed, or use another --out`,
+        `${previousFile} 用的班级种子是 ${previous.classSeed}；用 --seed ${plan.seed} 重评部分学生会让他们的输入与其他人不同——去掉 --seed，或者换一个 --out`,
       ));
     }
-    if (previous && values.only && previous.stages.map((s) => s.number).join(',') !== stageNumbers.join(',')) {
+    if (previous && plan.only && previous.stages.map((s) => s.number).join(',') !== stageNumbers.join(',')) {
       throw new ClassInputError(t(
         `${previousFile} covers stages ${previous.stages.map((s) => s.number).join(',')}; regrade with the same --stages`,
         `${previousFile} 包含的关卡是 ${previous.stages.map((s) => s.number).join(',')}；请用相同的 --stages 重新评测`,
       ));
     }
-    const classSeed = values.seed !== undefined ? Number(values.seed) : (previous?.classSeed ?? randomSeed());
-    if (values.only !== undefined) {
-      const ids = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+    const classSeed = plan.seed !== undefined ? Number(plan.seed) : (previous?.classSeed ?? randomSeed());
+    if (plan.only !== undefined) {
+      const ids = plan.only.split(',').map((s) => s.trim()).filter(Boolean);
       const known = new Set(students.map((s) => s.id));
       const unknown = ids.filter((id) => !known.has(id));
       if (ids.length === 0) throw new ClassInputError(t('--only needs student ids, e.g. --only alice,bob', '--only 需要学生编号，例如 --only alice,bob'));
@@ -89,9 +71,9 @@ export async function runClass(values: ClassCliValues, positionals: string[], la
     }
 
     installCleanupHandlers();
-    const source = values.class !== undefined ? `--class ${quote(values.class)}` : `--roster ${quote(values.roster!)}`;
+    const from = `--${source.flag} ${shellWord(source.path)}`;
     const regrade = (id: string): string =>
-      `npm run grade -- ${source}${values.stages ? ` --stages ${values.stages}` : ''} --out ${quote(path.relative(cwd, out).startsWith('..') ? out : path.relative(cwd, out) || '.')} --only ${quote(id)}`;
+      `npm run grade -- ${from}${plan.stages ? ` --stages ${plan.stages}` : ''} --out ${shellWord(path.relative(cwd, out).startsWith('..') ? out : path.relative(cwd, out) || '.')} --only ${shellWord(id)}`;
     const progress = new Progress({ total: students.length, jobs, lang, stream: process.stderr, live: Boolean(process.stderr.isTTY) });
     let result: ClassResult;
     try {
@@ -106,7 +88,7 @@ export async function runClass(values: ClassCliValues, positionals: string[], la
     } finally {
       progress.end();
     }
-    if (previous && values.only) {
+    if (previous && plan.only) {
       const fresh = new Map(result.students.map((s) => [s.id, s]));
       const keep = previous.students.filter((s) => !fresh.has(s.id));
       const order = new Map(previous.students.map((s, i) => [s.id, i]));
@@ -133,10 +115,6 @@ export function writeClassFiles(result: ClassResult, out: string, opts: { lang: 
   writeFileSync(path.join(out, 'gradebook.csv'), gradebookCsv(result, opts.lang));
   writeFileSync(path.join(out, 'results.json'), resultsJson(result));
   writeFileSync(path.join(out, 'report.html'), classReportHtml(result, opts));
-}
-
-function quote(s: string): string {
-  return /^[\w./:@,+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 function timestamp(d: Date): string {

@@ -9,26 +9,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { t } from '../i18n.ts';
+import { gradescopeConfigFile, inKit } from '../layout.ts';
+import type { GradescopeConfig } from '../plan.ts';
 import { gradescopeResults, type GradescopeResults } from '../report/gradescope.ts';
 import { installCleanupHandlers } from '../runner/processes.ts';
-import { kitRoot } from '../runner/server.ts';
 import { stages as allStages } from '../stages.ts';
 import { gradeClass } from './grade-class.ts';
-import type { ClassLimits } from '../results.ts';
-
-/** Written into the autograder zip by `npm run gradescope`. */
-export interface GradescopeConfig {
-  classSeed: number;
-  stages: number[];
-  teacherOnlyVisibility: 'after_published' | 'hidden';
-  lang: 'en' | 'zh-CN';
-  limits?: Partial<ClassLimits>;
-}
-
-export const CONFIG_FILE = 'socklab-gradescope.json';
 
 /** The folder holding exercises/: the submission itself, or a folder a few levels down (a zip of the repo). */
-export function findRepo(submission: string, depth = 3): string | undefined {
+function findRepo(submission: string, depth = 3): string | undefined {
   if (existsSync(path.join(submission, 'exercises'))) return submission;
   if (depth === 0) return undefined;
   let entries: string[] = [];
@@ -60,7 +49,7 @@ function submitterId(root: string): string {
 
 export async function runAutograder(env: NodeJS.ProcessEnv = process.env): Promise<GradescopeResults> {
   const root = env.AUTOGRADER_ROOT ?? '/autograder';
-  const config = JSON.parse(readFileSync(path.join(kitRoot, CONFIG_FILE), 'utf8')) as GradescopeConfig;
+  const config = JSON.parse(readFileSync(inKit(gradescopeConfigFile), 'utf8')) as GradescopeConfig;
   const stages = allStages.filter((s) => config.stages.includes(s.number));
   const submission = path.join(root, 'submission');
   const repo = findRepo(submission);
@@ -87,7 +76,7 @@ export async function runAutograder(env: NodeJS.ProcessEnv = process.env): Promi
   return gradescopeResults(result.students[0]!, result.stages, { lang: config.lang, teacherOnlyVisibility: config.teacherOnlyVisibility });
 }
 
-export async function gradescopeMain(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+async function gradescopeMain(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const root = env.AUTOGRADER_ROOT ?? '/autograder';
   const out = path.join(root, 'results', 'results.json');
   mkdirSync(path.dirname(out), { recursive: true });

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { join, t, type Text } from '../i18n.ts';
-import { kitRoot } from '../runner/server.ts';
+import { kitRoot } from '../layout.ts';
 import type { SandboxInfo } from '../results.ts';
 
 /** What a worker needs to wrap one student's server; plain data, so it crosses process boundaries. */

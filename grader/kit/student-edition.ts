@@ -9,25 +9,26 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EXIT } from '../exit-codes.ts';
-import { kitRoot } from '../runner/server.ts';
+import { kitRoot } from '../layout.ts';
+import { reportUsageError, studentEditionPlan, UsageError } from '../plan.ts';
 import { stages } from '../stages.ts';
 import { kitFiles } from './files.ts';
 
 /** What only the teacher gets: model answers, the builders, their templates, the teacher docs. */
-export const TEACHER_ONLY_PATHS = ['solutions', 'grader/kit', 'templates', 'docs/teachers.md', 'docs/teachers.zh-CN.md'];
+const TEACHER_ONLY_PATHS = ['solutions', 'grader/kit', 'templates', 'docs/teachers.md', 'docs/teachers.zh-CN.md'];
 /** Each stage's teacher-only checks live in a file of their own, which the edition leaves out. */
-export const isTeacherChecks = (rel: string): boolean => /^grader\/stages\/[^/]+\/teacher\.ts$/.test(rel);
+const isTeacherChecks = (rel: string): boolean => /^grader\/stages\/[^/]+\/teacher\.ts$/.test(rel);
 /** npm scripts that need what the student edition leaves out. */
 const TEACHER_SCRIPTS = ['kit:student', 'gradescope', 'test'];
 
-export class KitError extends Error {}
+class KitError extends Error {}
 
-export interface EditionSummary {
+interface EditionSummary {
   files: number;
   removedChecks: string[];
 }
 
-export function buildStudentEdition(out: string, kit = kitRoot): EditionSummary {
+function buildStudentEdition(out: string, kit = kitRoot): EditionSummary {
   const target = path.resolve(out);
   if (existsSync(target) && readdirSync(target).length > 0) throw new KitError(`${out} exists and is not empty — choose a new folder`);
   if (target === path.resolve(kit) || target.startsWith(path.resolve(kit) + path.sep)) {
@@ -84,11 +85,13 @@ process.stdout.write(JSON.stringify(stages.map((s) => ({ number: s.number, ids: 
   }
 }
 
-export function studentEditionMain(argv: string[]): number {
-  const [out, ...rest] = argv;
-  if (!out || rest.length || out.startsWith('-')) {
-    process.stderr.write('usage: npm run kit:student -- OUT   (OUT: a new folder for the student edition)\n');
-    return EXIT.usage;
+function studentEditionMain(argv: string[]): number {
+  let out: string;
+  try {
+    ({ out } = studentEditionPlan(argv));
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsageError(err, 'en');
+    throw err;
   }
   try {
     // npm runs scripts from the kit's folder; a relative OUT means relative to where the teacher typed.

@@ -8,7 +8,6 @@ import getPort from 'get-port';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { t, type Text } from '../i18n.ts';
 import { groupMembers, listeningHost, portsListenedByGroup, track, untrack } from './processes.ts';
@@ -374,5 +373,3 @@ export async function startServer(cmd: ServerCommand, opts: StartOptions): Promi
   }
   throw last!;
 }
-
-export const kitRoot = fileURLToPath(new URL('../../', import.meta.url));
