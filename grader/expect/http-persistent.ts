@@ -368,6 +368,8 @@ export interface RunOptions {
   before?: Previous;
   /** How the requests were sent, for messages ("the 4 requests were sent in one write"). */
   context?: Text;
+  /** How many requests the connection carries in all, when more are sent than read here. */
+  of?: number;
   /** The command to replay this, when the default (every write 300 ms apart) would not do. */
   reproduce?: string;
 }
@@ -443,7 +445,7 @@ export async function runSteps(ctx: CheckContext, conn: Conn, steps: readonly St
       if (i > 0 || previous) await ctx.sleep(3);
       await sendWrites(ctx, conn, [s.request], 0);
     }
-    const what = whatFor(s, i, steps.length, offset);
+    const what = whatFor(s, i, o.of ? o.of - offset : steps.length, offset);
     const res = await readExact(conn, {
       method: method(s),
       what,
@@ -522,6 +524,16 @@ export async function expectClosedAfter(x: Exchange, ms: number, why: Text, hint
       reproduce: reproduceConn(x.conn),
     });
   }
+}
+
+/**
+ * Waits for clients that run at once, and throws the failure of the first of them (in the order
+ * given) that fails: the same report every run, and no waiting for the others once an earlier one
+ * has failed.
+ */
+export async function firstFailureInOrder(clients: readonly Promise<void>[]): Promise<void> {
+  for (const c of clients) c.catch(() => {}); // the ones left running when an earlier one fails
+  for (const c of clients) await c;
 }
 
 // ─── The adversarial client ──────────────────────────────────────────────────────────────────────

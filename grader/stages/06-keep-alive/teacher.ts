@@ -9,7 +9,7 @@ import { loadSite, readSiteFile, typesFor } from '../../site/site.ts';
 import type { Check, CheckContext } from '../../types.ts';
 import { type Conn, formatMs } from '../../wire/conn.ts';
 import { connectOrExplain } from '../../expect/http.ts';
-import { runSteps, step } from '../../expect/http-persistent.ts';
+import { firstFailureInOrder, reproduceConn, runSteps, step } from '../../expect/http-persistent.ts';
 
 const HINT_TIMEOUT = t(
   'Give every connection an idle timer: socket.setTimeout(5000, () => socket.end()) fires after 5 s without a byte in either direction — between requests, before the first one, or in the middle of a head that stopped coming. Without it, clients that open connections and go quiet hold your sockets (and file descriptors) forever.',
@@ -30,6 +30,7 @@ async function expectClosedWhileIdle(conn: Conn, since: number, situation: Text,
       expected: t(`the server closes an idle connection within ${formatMs(LIMIT_MS)}`, `服务器在 ${formatMs(LIMIT_MS)} 内关闭空闲的连接`),
       hint: HINT_TIMEOUT,
       conn,
+      reproduce: reproduceConn(conn),
     });
   }
   if (!allowEarly && after < AT_LEAST_MS) {
@@ -39,6 +40,7 @@ async function expectClosedWhileIdle(conn: Conn, since: number, situation: Text,
       expected: t(`an idle connection stays usable for at least ${formatMs(AT_LEAST_MS)}, and is closed within ${formatMs(LIMIT_MS)}`, `空闲的连接至少 ${formatMs(AT_LEAST_MS)} 内仍然可用，并在 ${formatMs(LIMIT_MS)} 内被关闭`),
       hint: HINT_TIMEOUT,
       conn,
+      reproduce: reproduceConn(conn),
     });
   }
 }
@@ -67,8 +69,7 @@ export const checks: Check[] = [
         await conn.send(`GET ${f.url} HTTP/1.1\r\nHost: localhost\r\n`);
         await expectClosedWhileIdle(conn, Date.now(), t('a client sent half a head (no empty line) and then nothing more', '一个客户端发了半个请求头（没有空行），之后什么都不再发送'), true);
       };
-      const results = await Promise.allSettled([afterResponse(), silent(), halfHead()]);
-      for (const r of results) if (r.status === 'rejected') throw r.reason;
+      await firstFailureInOrder([afterResponse(), silent(), halfHead()]);
     },
   },
 ];
