@@ -239,6 +239,14 @@ function noHead(conn: Conn, err: WireError, buf: Buffer, o: ReadExactOptions, co
   }
   if (buf.length === 0) {
     return {
+      ...(err.kind === 'timeout'
+        ? {
+            hint: o.hint ?? t(
+              'Nothing came back on this connection. Is the server reading it? Every connection must be served at once: one must never wait for another client, even one whose connection stays open or is closing.',
+              '这个连接上什么都没有回来。服务器在读取它吗？每个连接都必须同时得到服务：一个连接绝不能等另一个客户端，即使那个客户端的连接一直开着或正在关闭。',
+            ),
+          }
+        : {}),
       kind: KIND[err.kind] ?? 'wrong',
       summary:
         err.kind === 'closed'
