@@ -570,8 +570,8 @@ const checks: Check[] = [
 /** Hints for `npm run hint 6`, gentlest first: each gives a little more away. */
 const hints: Text[] = [
   t(
-    'Start from your stage 3 server and watch a real client reuse a connection: curl -v http://127.0.0.1:9000/a http://127.0.0.1:9000/b asks for both on one connection if it can ("Re-using existing connection"). Against a server that closes after each response, curl has to connect twice.',
-    '从你的第 3 关服务器开始，观察真实的客户端如何复用连接：curl -v http://127.0.0.1:9000/a http://127.0.0.1:9000/b 会尽量在一个连接上请求两个地址（输出里有 "Re-using existing connection"）。如果服务器每次响应后都关闭连接，curl 就只能连接两次。',
+    'Watch a real client reuse a connection: curl -v http://127.0.0.1:9000/ http://127.0.0.1:9000/style.css asks for both on one connection if it can ("Re-using existing connection"). Against the skeleton, which closes after each response, curl has to connect twice.',
+    '观察真实的客户端如何复用连接：curl -v http://127.0.0.1:9000/ http://127.0.0.1:9000/style.css 会尽量在一个连接上请求两个地址（输出里有 "Re-using existing connection"）。骨架代码每次响应后都关闭连接，所以 curl 只能连接两次。',
   ),
   t(
     'Find what closes the connection after a response and make it conditional: socket.end() after each answer, and pipeline(file, socket), which ends the socket when the file ends. Copy files yourself instead: for await (const chunk of stream) { if (!socket.write(chunk)) await the "drain" event }.',
