@@ -322,6 +322,19 @@ export async function expectAnswer(x: Exchange, steps: readonly Step[], i: numbe
       });
     }
   }
+  const wanted = typeof s.expect.status === 'number' ? [s.expect.status] : s.expect.status;
+  if (x.res.status === 400 && !wanted.includes(400)) {
+    // Our request is well-formed: a 400 means the server read it from the wrong place.
+    fail({
+      summary: t(
+        `${x.what.en}: the status is 400 Bad Request, but that request was well-formed (${escapeBytes(s.request, 60)}) — the server must have parsed it from the wrong bytes: part of it lost, or bytes of another request taken as part of it`,
+        `${x.what.zh}：状态码是 400 Bad Request，可这个请求的格式是正确的（${escapeBytes(s.request, 60)}）——服务器一定是从错误的字节开始解析它的：要么丢了它的一部分，要么把别的请求的字节当成了它的一部分`,
+      ),
+      expected: t(`status ${wanted.join(' or ')}`, `状态码 ${wanted.join(' 或 ')}`),
+      hint: hint ?? HINT_LOOP,
+      conn: x.conn,
+    });
+  }
   expectStatus(x, s.expect.status, hint);
   if (method(s) === 'HEAD') {
     if (s.expect.body !== undefined && x.res.header('content-length') !== String(s.expect.body.length)) {

@@ -7,7 +7,7 @@
  * Content-Length bytes of body, and whatever follows is the next response.
  */
 import { fail, CheckFailure } from '../../failure.ts';
-import { join, t, type Text } from '../../i18n.ts';
+import { t, type Text } from '../../i18n.ts';
 import { loadSite, readSiteFile, typesFor, type Site, type SiteFile } from '../../site/site.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check, CheckContext } from '../../types.ts';
@@ -510,7 +510,7 @@ const checks: Check[] = [
         fail({
           ...init,
           kind: init.kind === 'reset' ? 'closed-early' : init.kind,
-          summary: join([what, init.summary], ': '),
+          summary: t(`${what.en}: ${init.summary.en}`, `${what.zh}：${init.summary.zh}`),
           hint: init.kind === 'hung' || init.kind === 'reset' || init.kind === 'closed-early' ? HINT_MANY_IDLE : init.hint,
         });
       };
