@@ -6,9 +6,9 @@
  *            (one connection for both? curl says "Re-using existing connection")
  * Grade it:  npm run grade 6
  *
- * This is a stage 3 server: files by path, 404, HEAD, nothing outside the root. It answers ONE
- * request per connection and hangs up. The routing is done (you wrote it in stage 3; use yours if
- * you prefer); your job is the connection: TODOs 1–6, in that order.
+ * This is a stage 3 server that answers ONE request per connection and hangs up. First bring in
+ * your stage 3 routing: replace the stand-ins resolveTarget() and contentType() below with yours
+ * from exercises/03-routing/server.ts. Then your job is the connection: TODOs 1–6, in that order.
  */
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -20,19 +20,6 @@ const root = path.resolve(process.env.STATIC_DIR ?? 'static');
 
 const MAX_HEAD = 16 * 1024;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-};
 
 const REASONS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed' };
 
@@ -98,7 +85,7 @@ async function respond(socket: net.Socket, head: string): Promise<void> {
     await handle.close();
     return sendNotFound(socket, headOnly);
   }
-  const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = contentType(file);
   socket.write(headFor(200, { 'Content-Type': type, 'Content-Length': String(stat.size) }));
   if (headOnly) {
     await handle.close();
@@ -116,20 +103,38 @@ async function respond(socket: net.Socket, head: string): Promise<void> {
   });
 }
 
-/** The file a request-target names, or the status code to answer instead (stage 3). */
+/**
+ * The file a request-target names, or the status code to answer instead. A stand-in: replace it
+ * with your stage 3 code, which cuts off the query, decodes, refuses NUL and anything outside
+ * `root` (400 or 403), and maps every folder to its index.html.
+ */
 function resolveTarget(target: string): string | number {
-  const rawPath = target.split(/[?#]/, 1)[0]!;
   let decoded: string;
   try {
-    decoded = decodeURIComponent(rawPath);
+    decoded = decodeURIComponent(target.split('?', 1)[0]!);
   } catch {
     return 400;
   }
-  if (decoded.includes('\0')) return 400;
-  let file = path.join(root, decoded);
-  if (file !== root && !file.startsWith(root + path.sep)) return 403;
-  if (decoded.endsWith('/')) file = path.join(file, 'index.html');
-  return file;
+  if (decoded.includes('..')) return 403; // too crude: yours from stage 3 is better
+  return path.join(root, decoded.endsWith('/') ? `${decoded}index.html` : decoded);
+}
+
+/** The Content-Type for a file. A stand-in: replace it with your stage 3 table. */
+function contentType(file: string): string {
+  const types: Record<string, string> = {
+    '.html': 'text/html; charset=utf-8',
+    '.css': 'text/css; charset=utf-8',
+    '.js': 'text/javascript; charset=utf-8',
+    '.json': 'application/json',
+    '.txt': 'text/plain; charset=utf-8',
+    '.svg': 'image/svg+xml',
+    '.png': 'image/png',
+    '.jpg': 'image/jpeg',
+    '.jpeg': 'image/jpeg',
+    '.gif': 'image/gif',
+    '.ico': 'image/x-icon',
+  };
+  return types[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
 async function sendNotFound(socket: net.Socket, headOnly: boolean): Promise<void> {
