@@ -9,12 +9,14 @@ import tcpEcho from './stages/01-tcp-echo/index.ts';
 import fixedPage from './stages/02-fixed-page/index.ts';
 import routing from './stages/03-routing/index.ts';
 import messageFraming from './stages/04-message-framing/index.ts';
+import chatRoom from './stages/05-chat-room/index.ts';
 
 export const stages: readonly Stage[] = await withTeacherChecks([
   tcpEcho,
   fixedPage,
   routing,
   messageFraming,
+  chatRoom,
 ]);
 
 export function findStage(n: number): Stage | undefined {
