@@ -59,6 +59,10 @@ const HINT_LIMIT_BYTES = t(
   `The limit is ${MAX_LINE} bytes before the "\\n", counted in bytes (the Buffer's length, or Buffer.byteLength), not characters: a Chinese character is 3 bytes in UTF-8. More than ${MAX_LINE}: send a "!" line, close, and announce that the member left. Exactly ${MAX_LINE} is fine.`,
   `上限是 "\\n" 之前 ${MAX_LINE} 字节，按字节计数（Buffer 的 length，或 Buffer.byteLength），不是按字符：一个汉字在 UTF-8 里占 3 字节。超过 ${MAX_LINE}：发送一行 "!"，关闭连接，并宣布这个成员离开。正好 ${MAX_LINE} 是允许的。`,
 );
+const HINT_CUT_ANNOUNCED = t(
+  "A member cut off for a long line leaves the room at once: remove it and tell the others \"* name left\" when you refuse the line. Don't leave that to 'close': after socket.end() the connection closes only once the client closes its side too, which may be much later.",
+  "因为行太长而被断开的成员立刻离开房间：在拒绝这一行的时候就移除它，并告诉其他人 \"* name left\"。不要等 'close' 来做：socket.end() 之后，要等客户端也关闭它那一侧，连接才会关闭，那可能要晚得多。",
+);
 const HINT_ROOM_BLOCKED = t(
   "One member that does not read must not hold up the room. write() never blocks; don't wait for one socket's 'drain' before serving the others, and don't pause everyone. Write and move on; socket.writableLength says how much is waiting for that member — past 1 MiB, destroy() it.",
   "一个不读数据的成员不能拖住整个房间。write() 从不阻塞；不要为了某一个 socket 的 'drain' 而让其他人等着，也不要暂停所有人。写完就继续；socket.writableLength 表示有多少数据在等这个成员——超过 1 MiB 就 destroy() 它。",
@@ -274,7 +278,7 @@ const checks: Check[] = [
       await sendInPieces(c.conn, splitAt(overBytes, [rng.int(1000, 3000)]), PIECE_GAP_MS);
       await room.left(c, {
         how: t(`sent a line of ${MAX_LINE + 1} bytes (${[...over].length} characters), one byte over the limit`, `发送了一行 ${MAX_LINE + 1} 字节（${[...over].length} 个字符）的内容，比上限多 1 字节`),
-        hintSilent: t(`A member cut off for a long line leaves the room: the others hear "* name left". ${HINT_LIMIT_BYTES.en}`, `因为行太长而被断开的成员也离开了房间：其他人会听到 "* name left"。${HINT_LIMIT_BYTES.zh}`),
+        hintSilent: HINT_CUT_ANNOUNCED,
         explain: (got) =>
           got.toString().startsWith(`[${c.name}] `)
             ? { story: t(`the ${MAX_LINE + 1}-byte line was passed on`, `这个 ${MAX_LINE + 1} 字节的行被转发了`), hint: HINT_LIMIT_BYTES }
@@ -309,7 +313,7 @@ const checks: Check[] = [
           `超过 ${MAX_LINE} 字节还没有 "\\n"，不管后面是什么，这一行都已经太长了。取出完整的行之后也要检查缓冲区：如果剩下的超过 ${MAX_LINE} 字节，立刻拒绝。等 "\\n" 会让一个客户端塞满你的内存——它可能永远不发。`,
         ),
       });
-      await room.left(b, { how: t(`was cut off for ${endless.length} bytes with no "\\n"`, `因为 ${endless.length} 字节没有 "\\n" 而被断开`) });
+      await room.left(b, { how: t(`was cut off for ${endless.length} bytes with no "\\n"`, `因为 ${endless.length} 字节没有 "\\n" 而被断开`), hintSilent: HINT_CUT_ANNOUNCED });
     }),
   },
   {
@@ -372,7 +376,7 @@ const checks: Check[] = [
           hintSilent: i === 0 ? HINT_LOOP : t(`${i} of the ${count} lines that arrived together were passed on, then nothing. ${HINT_LOOP.en}`, `一起到达的 ${count} 行只转发了 ${i} 行，然后就没动静了。${HINT_LOOP.zh}`),
         });
       }
-      const slow = `${makeText(rng)} 慢慢来`;
+      const slow = `${rng.word()} ${makeText(rng)} 慢慢来`;
       const slowBytes = Buffer.from(slow + '\n');
       await room.say(b, slow, {
         bytes: slowBytes,

@@ -184,11 +184,10 @@ const KIND: Record<string, FailureKind> = {
   aborted: 'hung',
 };
 
-/** Did the server hang up on this connection before we sent anything? (the skeleton's tell) */
-function closedBeforeWeSent(conn: Conn): boolean {
-  const end = conn.events.findIndex((e) => e.kind === 'fin-received' || e.kind === 'reset-received');
-  const send = conn.events.findIndex((e) => e.kind === 'send');
-  return end >= 0 && (send < 0 || end < send) && conn.receivedTotal === 0;
+/** Could this be the untouched skeleton, which hangs up on every client at once? */
+function mayBeSkeleton(conn: Conn): boolean {
+  const writes = conn.events.filter((e) => e.kind === 'send').length;
+  return conn.receivedTotal === 0 && writes <= 1 && !conn.events.some((e) => e.kind === 'fin-sent' || e.kind === 'reset-sent');
 }
 
 export interface HearOptions {
@@ -271,7 +270,7 @@ export class Room {
         `A valid, free name gets one line back at once: the members already in the room, oldest first — here ${esc(listLine(present) + '\n')}. Find the name line: bytes up to the first "\\n", with a "\\r" before it dropped.`,
         `合法且未被占用的名字会立刻得到一行回复：已经在房间里的成员，先来的在前——这里应该是 ${esc(listLine(present) + '\n')}。找到名字这一行：第一个 "\\n" 之前的字节，去掉它前面的 "\\r"。`,
       ),
-      hintClosed: closedBeforeWeSent(conn) ? HINT_SKELETON : t(`The name ${esc(name)} is valid and free: the newcomer stays in the room. ${HINT_NAME_RULE.en}`, `名字 ${esc(name)} 合法且没人用：新成员应该留在房间里。${HINT_NAME_RULE.zh}`),
+      hintClosed: mayBeSkeleton(conn) && this.members.length === 0 ? HINT_SKELETON : t(`The name ${esc(name)} is valid and free: the newcomer stays in the room. ${HINT_NAME_RULE.en}`, `名字 ${esc(name)} 合法且没人用：新成员应该留在房间里。${HINT_NAME_RULE.zh}`),
       explain: (got) => {
         const s = explainList(got, name, present);
         return s && o.hintRefused && isRefusal(got) ? { story: s.story, hint: o.hintRefused } : s;
