@@ -132,6 +132,19 @@ function builtInStory(got: Buffer, want: Buffer): Story | undefined {
   return undefined;
 }
 
+/**
+ * The bytes around `offset`, cut at character boundaries, so the caret line shows text rather than
+ * \x escapes of a character cut in half (the window is the one caretAt() shows).
+ */
+function charAligned(data: Buffer, offset: number): { data: Buffer; offset: number } {
+  const isCont = (i: number): boolean => i < data.length && (data[i]! & 0xc0) === 0x80;
+  let start = Math.max(0, offset - 40);
+  while (start < offset && isCont(start)) start++;
+  let end = Math.min(data.length, offset + 24);
+  while (end > offset + 1 && isCont(end)) end--;
+  return { data: data.subarray(start, end), offset: offset - start };
+}
+
 /** Reads the next line and requires it to be exactly `expected` (given without its "\n"). */
 export async function expectLine(conn: Conn, expected: string | Buffer, o: LineOptions): Promise<void> {
   const want = Buffer.from(expected);
@@ -145,7 +158,7 @@ export async function expectLine(conn: Conn, expected: string | Buffer, o: LineO
       `${o.what.zh}：收到的是 ${show(got)}${s ? `——${s.story.zh}` : ''}`,
     ),
     expected: t(`the line ${show(want)}`, `这一行：${show(want)}`),
-    caret: { data: Buffer.concat([got, Buffer.from([LF])]), offset: Math.min(at, got.length), note: t('first byte that differs', '第一个不同的字节') },
+    caret: { ...charAligned(Buffer.concat([got, Buffer.from([LF])]), Math.min(at, got.length)), note: t('first byte that differs', '第一个不同的字节') },
     hint: s?.hint ?? o.hintWrong,
     conn,
     reproduce: reproduceOf(o.reproduce),

@@ -25,6 +25,7 @@ import {
   chat,
   chatLine,
   esc,
+  escCut,
   failLine,
   leftLine,
   makeText,
@@ -34,9 +35,9 @@ import {
 } from './room.ts';
 
 /** Gap between the pieces of a split line, so that each tends to reach the server as its own read. */
-const PIECE_GAP_MS = 15;
+const PIECE_GAP_MS = 10;
 /** How long a member pauses in the middle of a line in 5.14: longer than any idle timeout may be. */
-const PAUSE_MS = 1100;
+const PAUSE_MS = 1000;
 /** The contract: while one member does not read, the others still get each message within this. */
 const ROOM_LATENCY_MS = 1000;
 
@@ -72,12 +73,16 @@ const HINT_QUEUE_LIMIT = t(
   "成员不读的数据会在你的进程里排队，而且本身没有上限：write() 什么都接受。每次写完都看一下 socket.writableLength；超过 1 MiB（1 048 576 字节）就说明这个成员没在读——destroy() 它的 socket，其他人会听到 \"* name left\"。",
 );
 
-/** How much a server's kernel can hold for a client that does not read, on this machine (Linux), doubled. */
+/**
+ * How much the kernels can hold for a client that does not read, doubled for safety (Linux): the
+ * server's send buffer grows up to tcp_wmem's maximum; the silent client's receive buffer stays
+ * near tcp_rmem's default, since it only grows for a reader.
+ */
 function kernelSlack(): number {
   try {
     const wmem = Number(readFileSync('/proc/sys/net/ipv4/tcp_wmem', 'utf8').trim().split(/\s+/)[2]);
-    const rmem = Number(readFileSync('/proc/sys/net/ipv4/tcp_rmem', 'utf8').trim().split(/\s+/)[2]);
-    if (Number.isFinite(wmem) && Number.isFinite(rmem)) return 2 * (wmem + Math.min(rmem, 8 * MiB_BYTES));
+    const rmem = Number(readFileSync('/proc/sys/net/ipv4/tcp_rmem', 'utf8').trim().split(/\s+/)[1]);
+    if (Number.isFinite(wmem) && Number.isFinite(rmem)) return 2 * (wmem + rmem);
   } catch {
     /* not Linux: the floor below applies */
   }
@@ -380,7 +385,7 @@ const checks: Check[] = [
       const slowBytes = Buffer.from(slow + '\n');
       await room.say(b, slow, {
         bytes: slowBytes,
-        send: (conn, x) => sendByteByByte(conn, x, 2),
+        send: (conn, x) => sendByteByByte(conn, x, 1),
         how: t(`one byte per write, ${slowBytes.length} writes`, `每次写入 1 字节，共 ${slowBytes.length} 次`),
         hintSilent: HINT_LOOP,
         hintWrong: HINT_DECODE_LINES,
@@ -590,15 +595,14 @@ const checks: Check[] = [
         failLine(slow.conn, {
           kind: 'closed-early',
           summary: t(
-            `${slow.conn.label} sent ${esc(bytes.subarray(0, cut))} and paused for ${formatMs(PAUSE_MS)}; the server closed its connection during the pause`,
-            `${slow.conn.label} 发送了 ${esc(bytes.subarray(0, cut))} 后停顿 ${formatMs(PAUSE_MS)}；服务器在停顿期间关闭了它的连接`,
+            `${slow.conn.label} sent ${escCut(bytes.subarray(0, cut))} and paused for ${formatMs(PAUSE_MS)}; the server closed its connection during the pause`,
+            `${slow.conn.label} 发送了 ${escCut(bytes.subarray(0, cut))} 后停顿 ${formatMs(PAUSE_MS)}；服务器在停顿期间关闭了它的连接`,
           ),
           expected: t('the connection stays open: a member may be quiet for seconds, even in the middle of a line', '连接保持打开：成员可以安静好几秒，哪怕是在一行的中间'),
           hint: t('Don\'t close connections that are merely quiet (no socket.setTimeout() that destroys, or one of minutes, not milliseconds): people pause while typing.', '不要关闭只是安静下来的连接（不要用会 destroy 的 socket.setTimeout()，要用也应该是几分钟而不是几毫秒）：人打字时会停顿。'),
           room,
         });
       }
-      const first = chatLine(slow.name, bytes.subarray(0, cut).toString());
       const passedOnEarly = (got: Buffer): { story: Text; hint: Text } | undefined =>
         got.toString().startsWith(`[${slow.name}] `) && got.length < Buffer.byteLength(chatLine(slow.name, text))
           ? {
@@ -606,7 +610,7 @@ const checks: Check[] = [
               hint: t('A pause is not the end of a line; only "\\n" is. Keep the unfinished line in the buffer for as long as it takes.', '停顿不是一行的结束，只有 "\\n" 才是。把没写完的行留在缓冲区里，等多久都行。'),
             }
           : undefined;
-      await room.quiet({ who: [a, b], after: t(`while ${slow.name} paused in mid-line (it had sent ${esc(first)})`, `在 ${slow.name} 停在一行中间时（它已发送 ${esc(first)}）`), explain: passedOnEarly });
+      await room.quiet({ who: [a, b], after: t(`while ${slow.name} paused in mid-line (it had sent ${escCut(bytes.subarray(0, cut))})`, `在 ${slow.name} 停在一行中间时（它已发送 ${escCut(bytes.subarray(0, cut))}）`), explain: passedOnEarly });
       await slow.conn.send(bytes.subarray(cut));
       await room.hear(slow, text, bytes, {
         how: t(`in two writes ${formatMs(PAUSE_MS)} apart, cut inside a character`, `分两次写入，相隔 ${formatMs(PAUSE_MS)}，切口在一个字符中间`),

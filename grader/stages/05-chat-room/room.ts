@@ -34,6 +34,19 @@ export const isRefusal = (line: Buffer): boolean => line[0] === 0x21; // "!"
 /** "\"alice\\n\"": bytes as the learner should read them. */
 export const esc = (data: Buffer | string, max = 100): string => escapeBytes(data, max);
 
+/**
+ * Bytes that end inside a character: the text before the cut as text, the stray bytes after it as
+ * \x escapes ("谢谢\xe5\xa4"), rather than the whole piece in escapes.
+ */
+export function escCut(data: Buffer): string {
+  let i = data.length;
+  while (i > 0 && (data[i - 1]! & 0xc0) === 0x80) i--;
+  if (i > 0 && data[i - 1]! >= 0xc0) i--;
+  if (i === data.length || i === 0 || data.length > 200) return esc(data);
+  const tail = [...data.subarray(i)].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
+  return esc(data.subarray(0, i), 200).slice(0, -1) + tail + '"';
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hints shared by several checks
 
@@ -124,18 +137,18 @@ export function badNames(rng: Rng): BadName[] {
   const name = (s: string, why: Text): BadName => ({ line: Buffer.from(s + '\n'), why });
   const tooLong = pick(rng, POOLS.latin + POOLS.chinese, 21);
   const always = [
-    name(tooLong, t('21 characters, one more than allowed', '21 个字符，比上限多 1 个')),
-    name('', t('an empty line', '一个空行')),
-    name(`${rng.word(2, 5)} ${rng.word(2, 5)}`, t('a space', '含有空格')),
+    name(tooLong, t('it has 21 characters, one more than allowed', '它有 21 个字符，比上限多 1 个')),
+    name('', t('it is empty', '它是空的')),
+    name(`${rng.word(2, 5)} ${rng.word(2, 5)}`, t('it contains a space', '它含有空格')),
   ];
   const punct = rng.pick(['!', '.', ',', ':', '@', '#', '*', '?', '/', '(', '=', '+']);
   const others = [
-    name(`${rng.word(3, 6)}${punct}`, t(`the punctuation "${punct}"`, `标点 "${punct}"`)),
-    name(`${rng.word(3, 6)} `, t('a space at the end', '结尾有空格')),
-    name(`${pick(rng, POOLS.chinese, 2)}。`, t('the Chinese full stop "。", punctuation', '中文句号 "。"，是标点')),
-    name(`${rng.word(3, 5)}\u{1F600}`, t('an emoji, a symbol rather than a letter', '一个 emoji，它是符号而不是字母')),
-    name(`[${rng.word(3, 5)}]`, t('brackets', '方括号')),
-    name(`${rng.word(2, 4)}\t${rng.word(2, 4)}`, t('a tab', '一个制表符')),
+    name(`${rng.word(3, 6)}${punct}`, t(`it contains the punctuation "${punct}"`, `它含有标点 "${punct}"`)),
+    name(`${rng.word(3, 6)} `, t('it ends with a space', '它以空格结尾')),
+    name(`${pick(rng, POOLS.chinese, 2)}。`, t('it contains the Chinese full stop "。", which is punctuation', '它含有中文句号 "。"，这是标点')),
+    name(`${rng.word(3, 5)}\u{1F600}`, t('it contains an emoji, which is a symbol, not a letter', '它含有 emoji，那是符号，不是字母')),
+    name(`[${rng.word(3, 5)}]`, t('it contains brackets', '它含有方括号')),
+    name(`${rng.word(2, 4)}\t${rng.word(2, 4)}`, t('it contains a tab', '它含有制表符')),
   ];
   return [...always, ...rng.shuffle(others).slice(0, 2)];
 }
