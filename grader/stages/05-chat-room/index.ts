@@ -10,7 +10,7 @@ import { LineReader } from '../../expect/lines.ts';
 import { t, type Text } from '../../i18n.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check } from '../../types.ts';
-import { cutsInsideCharacters, flood, sendByteByByte, sendInPieces, splitAt, stopReading, readSlowly } from '../../wire/adversary.ts';
+import { cutsInsideCharacters, flood, sendByteByByte, sendInPieces, splitAt, stopReading } from '../../wire/adversary.ts';
 import { splitRandomly } from '../../expect/bytes.ts';
 import { formatMs } from '../../wire/conn.ts';
 import {
@@ -20,8 +20,8 @@ import {
   HINT_NAME_RULE,
   MAX_LINE,
   MAX_QUEUED,
-  QUIET_MS,
   badNames,
+  busyRoom,
   chat,
   chatLine,
   esc,
@@ -30,7 +30,6 @@ import {
   leftLine,
   makeText,
   textOfBytes,
-  type Member,
   type NameStyle,
 } from './room.ts';
 
@@ -398,77 +397,7 @@ const checks: Check[] = [
     title: t('20 members at once, lines interleaved: each message reaches each other member once, in order', '20 个成员同时聊天、行交错到达：每条消息恰好一次、按顺序送到其他每个成员'),
     points: 3,
     timeoutMs: 12000,
-    run: chat(async (room, { rng }) => {
-      const count = 20;
-      const styles: NameStyle[] = ['latin', 'chinese', 'script', 'marks', 'longest'];
-      const members: Member[] = [];
-      for (let i = 0; i < count; i++) members.push(await room.join(room.name(styles[i % styles.length]!)));
-      // One of them reads in bursts with pauses; it must still get everything, in order.
-      const sluggish = rng.pick(members.slice(1));
-      const slow = readSlowly(sluggish.conn, 3);
-      const perMember = 3;
-      const plans = members.map((m, k) => {
-        const texts = Array.from({ length: perMember }, (_, i) => makeText(rng, `${k + 1}.${i + 1}`));
-        const stream = Buffer.from(texts.map((x) => x + '\n').join(''));
-        // Cut anywhere (inside characters too), so half lines from many clients are in flight at once.
-        return { m, texts, pieces: splitRandomly(stream, rng.int(3, 6), rng) };
-      });
-      const rounds = Math.max(...plans.map((p) => p.pieces.length));
-      for (let r = 0; r < rounds; r++) {
-        for (const p of rng.shuffle([...plans])) if (p.pieces[r]) await p.m.conn.send(p.pieces[r]!);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      const byName = new Map(plans.map((p) => [p.m.name, p]));
-      const hintShared = t(
-        "Each connection needs its own buffer: declare it inside the 'connection' handler. A buffer shared by all clients splices one client's half line into another's.",
-        "每个连接都需要自己的缓冲区：在 'connection' 回调里面声明它。所有客户端共用一个缓冲区，会把一个客户端的半行拼进另一个客户端的行里。",
-      );
-      await Promise.all(
-        members.map(async (reader) => {
-          const next = new Map(members.map((m) => [m.name, 0]));
-          const total = (count - 1) * perMember;
-          const reading = new LineReader(reader.conn);
-          for (let got = 0; got < total; got++) {
-            const line = await reading.next({
-              what: t(`${reader.conn.label}, waiting for message ${got + 1} of the ${total} the other ${count - 1} members sent`, `${reader.conn.label} 在等其他 ${count - 1} 个成员所发 ${total} 条消息中的第 ${got + 1} 条`),
-              timeoutMs: 2000,
-              hintSilent: t(`Every complete line from every member must reach every other member. ${hintShared.en}`, `每个成员的每一个完整的行都必须送到其他每个成员。${hintShared.zh}`),
-            });
-            const s = line.toString();
-            const close = s.indexOf('] ');
-            const from = s.startsWith('[') && close > 0 ? s.slice(1, close) : undefined;
-            const plan = from === undefined ? undefined : byName.get(from);
-            function wrong(story: Text, hint: Text): never {
-              return failLine(reader.conn, {
-                summary: t(`${reader.conn.label}, message ${got + 1} of ${total}: got ${esc(line)} — ${story.en}`, `${reader.conn.label} 的第 ${got + 1}/${total} 条消息：收到 ${esc(line)}——${story.zh}`),
-                expected: t(`the ${total} lines of the other members, each once, each member's in the order it sent them`, `其他成员的 ${total} 行，每行一次，每个成员的行按发送顺序`),
-                hint,
-                room,
-              });
-            }
-            if (!plan) wrong(t('not a message from any member', '不是任何成员的消息'), hintShared);
-            if (plan.m === reader) wrong(t(`that is ${reader.name}'s own message`, `这是 ${reader.name} 自己的消息`), HINT_ECHO);
-            const i = next.get(plan.m.name)!;
-            const text = s.slice(close + 2);
-            if (i < perMember && text === plan.texts[i]) {
-              next.set(plan.m.name, i + 1);
-              continue;
-            }
-            const seen = plan.texts.indexOf(text);
-            if (seen >= 0 && seen < i) wrong(t(`${plan.m.name}'s line ${seen + 1} a second time`, `${plan.m.name} 的第 ${seen + 1} 行又来了一次`), hintShared);
-            if (seen > i) wrong(t(`${plan.m.name}'s line ${seen + 1} before its line ${i + 1}`, `${plan.m.name} 的第 ${seen + 1} 行跑到了它的第 ${i + 1} 行前面`), hintShared);
-            wrong(
-              i < perMember
-                ? t(`${plan.m.name} sent ${esc(plan.texts[i]!)} as its line ${i + 1}`, `${plan.m.name} 的第 ${i + 1} 行应该是 ${esc(plan.texts[i]!)}`)
-                : t(`${plan.m.name} sent only ${perMember} lines`, `${plan.m.name} 只发了 ${perMember} 行`),
-              hintShared,
-            );
-          }
-        }),
-      );
-      await slow.stop();
-      await room.quiet({ after: t('after every message had arrived', '所有消息都到达之后'), hint: hintShared });
-    }),
+    run: chat((room) => busyRoom(room, { members: 20, linesEach: 3, slowReaders: 1, pieces: [3, 6] })),
   },
   {
     id: '5.13',

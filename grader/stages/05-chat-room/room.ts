@@ -8,7 +8,9 @@ import { CheckFailure, fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
 import type { Rng } from '../../rng.ts';
 import type { CheckContext, FailureKind } from '../../types.ts';
-import { expectClose, expectLine, expectLineLike, expectNoLine, type Story } from '../../expect/lines.ts';
+import { splitRandomly } from '../../expect/bytes.ts';
+import { LineReader, expectClose, expectLine, expectLineLike, expectNoLine, type Story } from '../../expect/lines.ts';
+import { readSlowly } from '../../wire/adversary.ts';
 import { type Conn, WireError } from '../../wire/conn.ts';
 import { escapeBytes } from '../../wire/escape.ts';
 
@@ -438,6 +440,88 @@ export function chat(body: (room: Room, ctx: CheckContext) => Promise<void>): (c
 /** Fails with what was sent, what came and what was expected: for checks that judge lines themselves. */
 export function failLine(conn: Conn, o: { summary: Text; expected: Text; hint: Text; kind?: FailureKind; room: Room }): never {
   fail({ kind: o.kind ?? 'wrong', summary: o.summary, expected: o.expected, hint: o.hint, conn, reproduce: o.room.replay() ?? '' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A busy room
+
+export const HINT_OWN_BUFFER = t(
+  "Each connection needs its own buffer: declare it inside the 'connection' handler. A buffer shared by all clients splices one client's half line into another's.",
+  "每个连接都需要自己的缓冲区：在 'connection' 回调里面声明它。所有客户端共用一个缓冲区，会把一个客户端的半行拼进另一个客户端的行里。",
+);
+
+/**
+ * `members` clients join, then all send `linesEach` lines at once, each stream cut at random places
+ * (inside characters too) into `pieces` writes, interleaved across clients in shuffled rounds; a
+ * few members read slowly. Each member must receive every other member's lines exactly once, each
+ * sender's in the order sent, and nothing else.
+ */
+export async function busyRoom(room: Room, o: { members: number; linesEach: number; slowReaders: number; pieces: [number, number] }): Promise<void> {
+  const { rng } = room.ctx;
+  const styles: NameStyle[] = ['latin', 'chinese', 'script', 'marks', 'longest'];
+  const members: Member[] = [];
+  for (let i = 0; i < o.members; i++) members.push(await room.join(room.name(styles[i % styles.length]!)));
+  // Some read in bursts with pauses; they must still get everything, in order.
+  const slow = rng.shuffle(members.slice(1)).slice(0, o.slowReaders).map((m) => readSlowly(m.conn, 3));
+  const plans = members.map((m, k) => {
+    const texts = Array.from({ length: o.linesEach }, (_, i) => makeText(rng, `${k + 1}.${i + 1}`));
+    const stream = Buffer.from(texts.map((x) => x + '\n').join(''));
+    // Cut anywhere, so half lines from many clients are in flight at once.
+    return { m, texts, pieces: splitRandomly(stream, rng.int(o.pieces[0], o.pieces[1]), rng) };
+  });
+  const rounds = Math.max(...plans.map((p) => p.pieces.length));
+  for (let r = 0; r < rounds; r++) {
+    for (const p of rng.shuffle([...plans])) if (p.pieces[r]) await p.m.conn.send(p.pieces[r]!);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const byName = new Map(plans.map((p) => [p.m.name, p]));
+  const others = o.members - 1;
+  const total = others * o.linesEach;
+  await Promise.all(
+    members.map(async (reader) => {
+      const next = new Map(members.map((m) => [m.name, 0]));
+      const reading = new LineReader(reader.conn);
+      for (let got = 0; got < total; got++) {
+        const line = await reading.next({
+          what: t(`${reader.conn.label}, waiting for message ${got + 1} of the ${total} the other ${others} members sent`, `${reader.conn.label} 在等其他 ${others} 个成员所发 ${total} 条消息中的第 ${got + 1} 条`),
+          timeoutMs: 2000,
+          hintSilent: t(`Every complete line from every member must reach every other member. ${HINT_OWN_BUFFER.en}`, `每个成员的每一个完整的行都必须送到其他每个成员。${HINT_OWN_BUFFER.zh}`),
+          reproduce: room.replay,
+        });
+        const s = line.toString();
+        const close = s.indexOf('] ');
+        const from = s.startsWith('[') && close > 0 ? s.slice(1, close) : undefined;
+        const plan = from === undefined ? undefined : byName.get(from);
+        function wrong(story: Text, hint: Text): never {
+          return failLine(reader.conn, {
+            summary: t(`${reader.conn.label}, message ${got + 1} of ${total}: got ${esc(line)} — ${story.en}`, `${reader.conn.label} 的第 ${got + 1}/${total} 条消息：收到 ${esc(line)}——${story.zh}`),
+            expected: t(`the ${total} lines of the other members, each once, each member's in the order it sent them`, `其他成员的 ${total} 行，每行一次，每个成员的行按发送顺序`),
+            hint,
+            room,
+          });
+        }
+        if (!plan) wrong(t('not a message from any member', '不是任何成员的消息'), HINT_OWN_BUFFER);
+        if (plan.m === reader) wrong(t(`that is ${reader.name}'s own message`, `这是 ${reader.name} 自己的消息`), HINT_ECHO);
+        const i = next.get(plan.m.name)!;
+        const text = s.slice(close + 2);
+        if (i < o.linesEach && text === plan.texts[i]) {
+          next.set(plan.m.name, i + 1);
+          continue;
+        }
+        const seen = plan.texts.indexOf(text);
+        if (seen >= 0 && seen < i) wrong(t(`${plan.m.name}'s line ${seen + 1} a second time`, `${plan.m.name} 的第 ${seen + 1} 行又来了一次`), HINT_OWN_BUFFER);
+        if (seen > i) wrong(t(`${plan.m.name}'s line ${seen + 1} before its line ${i + 1}`, `${plan.m.name} 的第 ${seen + 1} 行跑到了它的第 ${i + 1} 行前面`), HINT_OWN_BUFFER);
+        wrong(
+          i < o.linesEach
+            ? t(`${plan.m.name} sent ${esc(plan.texts[i]!)} as its line ${i + 1}`, `${plan.m.name} 的第 ${i + 1} 行应该是 ${esc(plan.texts[i]!)}`)
+            : t(`${plan.m.name} sent only ${o.linesEach} lines`, `${plan.m.name} 只发了 ${o.linesEach} 行`),
+          HINT_OWN_BUFFER,
+        );
+      }
+    }),
+  );
+  for (const s of slow) await s.stop();
+  await room.quiet({ after: t('after every message had arrived', '所有消息都到达之后'), hint: HINT_OWN_BUFFER });
 }
 
 // ---------------------------------------------------------------------------------------------
