@@ -540,7 +540,10 @@ function explainList(got: Buffer, name: string, present: readonly string[]): Sto
   if (isRefusal(got)) {
     return {
       story: t(`the server refused the name ${esc(name)}, which is valid (${[...name].length} characters, letters/digits/_/- only) and not in use`, `服务器拒绝了名字 ${esc(name)}，而它是合法的（${[...name].length} 个字符，只有字母/数字/_/-），也没人在用`),
-      hint: HINT_NAME_RULE,
+      hint: t(
+        `${HINT_NAME_RULE.en} If your rule is right, look at the bytes it was given: with one buffer for all clients, another client's leftover bytes end up in front of this name — each connection needs its own buffer.`,
+        `${HINT_NAME_RULE.zh}如果你的规则没错，就看看它拿到的字节：如果所有客户端共用一个缓冲区，别的客户端剩下的字节就会跑到这个名字前面——每个连接都需要自己的缓冲区。`,
+      ),
     };
   }
   if (line === joinedLine(name)) {
