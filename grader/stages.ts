@@ -9,11 +9,8 @@ import tcpEcho from './stages/01-tcp-echo/index.ts';
 import fixedPage from './stages/02-fixed-page/index.ts';
 import routing from './stages/03-routing/index.ts';
 import messageFraming from './stages/04-message-framing/index.ts';
-<<<<<<< HEAD
-import keepAlive from './stages/06-keep-alive/index.ts';
-=======
 import chatRoom from './stages/05-chat-room/index.ts';
->>>>>>> i-stage5
+import keepAlive from './stages/06-keep-alive/index.ts';
 
 export const stages: readonly Stage[] = await withTeacherChecks([
   tcpEcho,
