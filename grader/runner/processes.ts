@@ -72,8 +72,11 @@ export function killAllNow(): void {
   }
   tempDirs.clear();
   const table = hasProc ? processTable() : new Map<number, ProcInfo>();
+  const killed: number[] = [];
   for (const [pgid, info] of live) {
-    signalAll(hasProc ? membersOf(pgid, info, table) : [], 'SIGKILL');
+    const members = hasProc ? membersOf(pgid, info, table) : [];
+    signalAll(members, 'SIGKILL');
+    killed.push(...members);
     try {
       process.kill(-pgid, 'SIGKILL');
     } catch {
@@ -81,6 +84,11 @@ export function killAllNow(): void {
     }
   }
   live.clear();
+  // SIGKILL is delivered at once but takes effect a moment later (a pid namespace's init waits for
+  // its members): wait, briefly, so that whoever sees us exit sees nothing of ours still running.
+  const deadline = Date.now() + 1000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (killed.some(isAlive) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 5);
 }
 
 function signalAll(pids: number[], sig: NodeJS.Signals): void {
