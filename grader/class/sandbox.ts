@@ -281,9 +281,13 @@ export function detectSandbox(opts: { memoryBytes: number; allowSandbox: boolean
       if (!failed) spec.processLimit = { count: PROCESS_LIMIT, via: 'cgroup', cgroupRoot };
     }
   }
-  if (!spec.processLimit && spec.prlimit && spec.bwrap && !root) {
-    const args = [...bwrapArgs(spec, opts.probeDir, opts.probeDir), spec.prlimit, '--nproc=4', '--', '/bin/sh', '-c', '/bin/true & /bin/true & /bin/true & wait'];
-    if (!probe(spec.bwrap, args)) spec.processLimit = { count: PROCESS_LIMIT, via: 'rlimit' };
+  const [major = 0, minor = 0] = os.release().split('.').map(Number);
+  const perNamespaceCounts = major > 5 || (major === 5 && minor >= 14); // ucounts: RLIMIT_NPROC per user namespace
+  if (!spec.processLimit && spec.prlimit && spec.bwrap && !root && perNamespaceCounts) {
+    // Eight processes at once: allowed under the real limit, refused under a limit of four.
+    const forks = (limit: number): string | undefined =>
+      probe(spec.bwrap!, [...bwrapArgs(spec, opts.probeDir, opts.probeDir), spec.prlimit!, `--nproc=${limit}`, '--', '/bin/sh', '-c', '/bin/sleep 0.1 & '.repeat(8) + 'wait']);
+    if (!forks(PROCESS_LIMIT) && forks(4)) spec.processLimit = { count: PROCESS_LIMIT, via: 'rlimit' };
   }
 
   // The network: each worker with its server in a namespace of their own, bubblewrap inside it.
