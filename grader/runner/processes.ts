@@ -29,16 +29,16 @@ export function untrack(pgid: number): void {
 const tempDirs = new Set<string>();
 
 /**
- * Next to each temporary folder, `<folder>.socklab-owner` names the grader that made it (pid and
+ * Next to each temporary folder, a hidden `.<folder>.owner` names the grader that made it (pid and
  * start time), so a later grader can tell a dead grader's leftovers from a live one's folder.
  */
-const OWNER_SUFFIX = '.socklab-owner';
+const ownerRecord = (dir: string): string => path.join(path.dirname(dir), `.${path.basename(dir)}.owner`);
 
 /** Temporary folders (document roots) to remove even if the grader is interrupted. */
 export function trackTempDir(dir: string): void {
   tempDirs.add(dir);
   try {
-    writeFileSync(dir + OWNER_SUFFIX, `${process.pid} ${startTime(process.pid) ?? 0}\n`);
+    writeFileSync(ownerRecord(dir), `${process.pid} ${startTime(process.pid) ?? 0}\n`);
   } catch {
     /* a read-only parent: the folder is then not ours to sweep later either */
   }
@@ -46,7 +46,7 @@ export function trackTempDir(dir: string): void {
 
 export function untrackTempDir(dir: string): void {
   tempDirs.delete(dir);
-  rmSync(dir + OWNER_SUFFIX, { force: true });
+  rmSync(ownerRecord(dir), { force: true });
 }
 
 /**
@@ -68,7 +68,7 @@ function membersOf(pgid: number, info: Tracked, table = processTable()): number[
 export function killAllNow(): void {
   for (const dir of tempDirs) {
     rmSync(dir, { recursive: true, force: true });
-    rmSync(dir + OWNER_SUFFIX, { force: true });
+    rmSync(ownerRecord(dir), { force: true });
   }
   tempDirs.clear();
   const table = hasProc ? processTable() : new Map<number, ProcInfo>();
@@ -193,7 +193,7 @@ export function sweepStaleTempDirs(dir = os.tmpdir()): string[] {
     return removed;
   }
   for (const name of names) {
-    if (!name.startsWith('socklab-') || !name.endsWith(OWNER_SUFFIX)) continue;
+    if (!name.startsWith('.socklab-') || !name.endsWith('.owner')) continue;
     const record = path.join(dir, name);
     let pid: number;
     let started: number;
@@ -205,7 +205,7 @@ export function sweepStaleTempDirs(dir = os.tmpdir()): string[] {
     if (!Number.isInteger(pid) || pid <= 0) continue;
     const now = startTime(pid);
     if (now !== undefined && (started === 0 || now === started)) continue; // its grader still runs
-    const folder = record.slice(0, -OWNER_SUFFIX.length);
+    const folder = path.join(dir, name.slice(1, -'.owner'.length));
     try {
       rmSync(folder, { recursive: true, force: true });
       rmSync(record, { force: true });
