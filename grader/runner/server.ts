@@ -35,11 +35,6 @@ export interface StartOptions {
    * server runs in a pid namespace of its own where bubblewrap works.
    */
   wrap?: (argv: string[], context: { root: string; port: number }) => string[];
-  /**
-   * The environment the server starts from (default: the grader's own, less the kit's SOCKLAB_*
-   * internals). PORT, STATIC_DIR and `env` are added on top.
-   */
-  baseEnv?: Record<string, string | undefined>;
 }
 
 /** The test suite's marker (see test/helpers.ts): passed on so its leak checks find every process. */
@@ -175,7 +170,8 @@ async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): 
   // detached spawn with pipes, which spawn() does directly.
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd,
-    env: { ...(opts.baseEnv ?? learnerEnv()), ...opts.env, PORT: String(port), STATIC_DIR: opts.root, FORCE_COLOR: '0', NODE_NO_WARNINGS: '1' },
+    // The grader's own environment (a class worker's is already the allowlist) without SOCKLAB_* internals.
+    env: { ...learnerEnv(), ...opts.env, PORT: String(port), STATIC_DIR: opts.root, FORCE_COLOR: '0', NODE_NO_WARNINGS: '1' },
     detached: true, // own process group: teardown kills the group
     stdio: [lifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'], // stdin is the watchdogs' lifeline (watchdog.mjs, the shell one)
   });
