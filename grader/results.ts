@@ -37,6 +37,20 @@ export interface SandboxInfo {
   note: Text;
   /** The memory limit per server, when one could be enforced. */
   memoryLimitBytes?: number;
+  /** Which defences were in force (the note says the same in words). */
+  defences?: {
+    /** The disk: only the system, the student's repo and the stage's test files, read-only. */
+    filesystem: boolean;
+    /** Every process a server starts ends with it (its own pid namespace). */
+    pidNamespace: boolean;
+    /** private: each server alone with its grader on a loopback of their own. */
+    network: 'private' | 'shared';
+    /** Size of the server's private /tmp; absent: not bounded (or not private). */
+    tmpBytes?: number;
+    processLimit?: { count: number; via: 'cgroup' | 'rlimit' };
+    /** Servers see only PATH, locale, time zone, PORT, STATIC_DIR, TMPDIR and HOME. */
+    envAllowlist: boolean;
+  };
 }
 
 export interface ClassLimits {

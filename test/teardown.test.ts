@@ -34,7 +34,13 @@ async function startGrading(extraArgs: string[] = []) {
   cli.stderr.on('data', (d) => (output += d));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => cli.on('exit', (code, signal) => resolve({ code, signal })));
   started.push(tag);
-  const isServer = (pid: number): boolean => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watchdog.mjs');
+  const isServer = (pid: number): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watchdog.mjs');
+    } catch {
+      return false; // a short-lived process (a probe) that exited as we looked
+    }
+  };
   const serverPid = await until(() => processesTagged(tag).find(isServer), 15_000, 'the server to start');
   const root = readFileSync(`/proc/${serverPid}/environ`, 'utf8').split('\0').find((kv) => kv.startsWith('STATIC_DIR='))!.slice('STATIC_DIR='.length);
   // Let a check get under way, with connections open, before we interrupt.

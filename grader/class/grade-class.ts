@@ -65,10 +65,10 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
   const baseTmp = mkdtempSync(path.join(os.tmpdir(), 'socklab-class-'));
   trackTempDir(baseTmp);
   chmodSync(baseTmp, 0o755); // holds only document roots, which a server run as nobody must read
-  const { spec, info } = detectSandbox({ memoryBytes: limits.memoryBytes, allowSandbox: opts.sandbox ?? true, probeDir: baseTmp });
+  const { spec, netns, info } = detectSandbox({ memoryBytes: limits.memoryBytes, allowSandbox: opts.sandbox ?? true, probeDir: baseTmp });
   // Outside a sandbox, servers share the real temp folder; inside, /tmp is their own.
   const serverTmp = spec.bwrap ? '/tmp' : os.tmpdir();
-  const lanes = Array.from({ length: jobs }, (_, i) => new Lane(i, { baseTmp, runId, env: opts.env ?? {} }));
+  const lanes = Array.from({ length: jobs }, (_, i) => new Lane(i, { baseTmp, runId, env: opts.env ?? {}, netns }));
   const queue = [...opts.students];
   const results = new Map<string, StudentResult>();
 
@@ -109,7 +109,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
           seed,
           includeTeacherOnly,
           listenTimeoutMs: limits.listenMs,
-          env: { ...opts.env, TMPDIR: serverTmp },
+          env: { ...opts.env, TMPDIR: serverTmp, HOME: serverTmp },
           wrap: spec,
         },
         bound,

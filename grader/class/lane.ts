@@ -5,13 +5,16 @@
  * hundred milliseconds of CPU (node + tsx + the grader), so workers are reused rather than started
  * per student.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TEST_TAG } from '../runner/server.ts';
 import type { CheckResult, StageResult } from '../types.ts';
 import type { FromWorker, StageJob } from './protocol.ts';
-import { sweep } from './sweep.ts';
+import { allowedEnv, sweepCgroups, type NetnsPrefix, type WrapSpec } from './sandbox.ts';
+import { JOB_TAG, sweep } from './sweep.ts';
 
 const tsxLoader = import.meta.resolve('tsx');
 const workerFile = new URL('./worker.ts', import.meta.url);
@@ -24,13 +27,14 @@ export type LaneOutcome =
   | { kind: 'timeout'; checks: CheckResult[] }
   | { kind: 'failed'; checks: CheckResult[]; message: string };
 
-/** The environment a worker (and so every server) gets: nothing of the teacher's secrets. */
+/**
+ * The environment a worker gets, which is what its servers start from: the allowlist (PATH, locale,
+ * time zone) and nothing else of the teacher's — no tokens, no SOCKLAB_* internals. The one
+ * exception is the test suite's process tag, so its leak checks find every process.
+ */
 export function scrubbedEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const keep = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'TZ', 'HOME', 'SYSTEMROOT', 'NODE_EXTRA_CA_CERTS'];
-  const env: Record<string, string> = {};
-  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  // The kit's own variables pass (test runs tag every process they start with SOCKLAB_TEST_TAG).
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('SOCKLAB_') && k !== 'SOCKLAB_CLASS_JOB' && v !== undefined) env[k] = v;
+  const env = allowedEnv();
+  if (process.env[TEST_TAG] !== undefined) env[TEST_TAG] = process.env[TEST_TAG]!;
   return { ...env, ...extra };
 }
 
@@ -41,10 +45,13 @@ export class Lane {
   private stderr = '';
   private listener: ((msg: FromWorker) => void) | undefined;
   private seq = 0;
+  /** The worker's own pid (behind bubblewrap it is not the child we started). */
+  private workerPid: number | undefined;
+  private spec: WrapSpec | undefined;
 
   constructor(
     readonly index: number,
-    private readonly opts: { baseTmp: string; runId: string; env: Record<string, string> },
+    private readonly opts: { baseTmp: string; runId: string; env: Record<string, string>; netns?: NetnsPrefix },
   ) {}
 
   /** The env tag every server of this lane's current job carries (see sweep.ts). */
@@ -55,11 +62,13 @@ export class Lane {
   private spawn(): Promise<boolean> {
     this.tmp = mkdtempSync(path.join(this.opts.baseTmp, `lane${this.index}-`));
     this.stderr = '';
-    const child = fork(workerFile, [], {
-      execArgv: ['--import', tsxLoader],
+    // Behind the netns prefix the worker and its servers share a loopback nobody else can reach.
+    const argv = [...(this.opts.netns ?? []), process.execPath, '--import', tsxLoader, fileURLToPath(workerFile)];
+    const child = spawn(argv[0]!, argv.slice(1), {
       env: scrubbedEnv({ ...this.opts.env, TMPDIR: this.tmp, NODE_NO_WARNINGS: '1' }),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    this.workerPid = undefined;
     this.child = child;
     child.stderr?.on('data', (c: Buffer) => {
       this.stderr = (this.stderr + c.toString()).slice(-4000);
@@ -69,6 +78,7 @@ export class Lane {
       const timer = setTimeout(() => resolve(false), WORKER_READY_MS);
       const onMsg = (msg: FromWorker): void => {
         if (msg.type !== 'ready') return;
+        this.workerPid = msg.pid;
         clearTimeout(timer);
         child.off('message', onMsg);
         resolve(true);
@@ -112,7 +122,11 @@ export class Lane {
           resolve(msg.type === 'done' ? { kind: 'done', result: msg.result } : { kind: 'failed', checks, message: msg.message });
         }
       };
-      child.send({ type: 'grade', job: { ...job, env: { ...job.env, SOCKLAB_CLASS_JOB: tag } } });
+      // Outside a pid namespace, a tag in the environment is how the sweep finds a server's process
+      // that left its group; inside one, nothing escapes, and the server sees no SOCKLAB_* at all.
+      const env = job.wrap.bwrap ? job.env : { ...job.env, [JOB_TAG]: tag };
+      this.spec = job.wrap;
+      child.send({ type: 'grade', job: { ...job, env } });
     });
     this.listener = undefined;
     if (outcome.kind !== 'done') await this.kill();
@@ -126,7 +140,12 @@ export class Lane {
     this.ready = undefined;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM'); // the worker's handler kills its server groups at once, then exits
+      // The worker's handler kills its server groups at once, then exits.
+      try {
+        process.kill(this.workerPid ?? child.pid!, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
       await Promise.race([exited, sleep(1500, undefined, { ref: false })]);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
@@ -134,6 +153,8 @@ export class Lane {
       }
     }
     await sweep(`${this.opts.runId}:${this.index}:`);
+    const limit = this.spec?.processLimit;
+    if (limit?.via === 'cgroup' && this.workerPid !== undefined) sweepCgroups(limit.cgroupRoot, this.workerPid);
     if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
     this.tmp = undefined;
   }

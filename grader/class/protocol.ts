@@ -19,7 +19,8 @@ export interface StageJob {
 export type ToWorker = { type: 'grade'; job: StageJob };
 
 export type FromWorker =
-  | { type: 'ready' }
+  /** `pid`: the worker's own (it may run behind bubblewrap, which is what the runner started). */
+  | { type: 'ready'; pid: number }
   | { type: 'check'; result: CheckResult }
   | { type: 'done'; result: StageResult }
   | { type: 'failed'; message: string };

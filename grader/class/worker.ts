@@ -5,13 +5,12 @@
  * started) — the one way to stop grading that cannot be argued with.
  */
 import { chmodSync, readdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gradeStage } from '../engine.ts';
 import { installCleanupHandlers, killAllNow } from '../runner/processes.ts';
 import { findStage } from '../stages.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
-import { wrapArgv } from './sandbox.ts';
+import { makeCgroup, removeCgroup, stageFolder, wrapArgv } from './sandbox.ts';
 
 installCleanupHandlers();
 // The runner went away (even SIGKILL closes the channel): take every server down with us.
@@ -38,15 +37,18 @@ const send = (msg: FromWorker): void => {
   process.send?.(msg);
 };
 
+let jobs = 0;
+
 process.on('message', (msg: ToWorker) => {
   if (msg.type !== 'grade') return;
   const { job } = msg;
   void (async () => {
+    // One cgroup per job: a stage's servers run one after another, so its limit is per server.
+    const limit = job.wrap.processLimit;
+    const cgroup = limit?.via === 'cgroup' ? makeCgroup(limit.cgroupRoot, `socklab-${process.pid}-${++jobs}`, limit.count) : undefined;
     try {
       const stage = findStage(job.stage);
       if (!stage) throw new Error(`no stage ${job.stage} in this kit`);
-      // Document roots are made under this worker's private temp folder, which the sandbox mounts.
-      const docRoot = os.tmpdir();
       const result = await gradeStage(stage, {
         seed: job.seed,
         server: { kind: 'file', file: job.file },
@@ -54,18 +56,23 @@ process.on('message', (msg: ToWorker) => {
         includeTeacherOnly: job.includeTeacherOnly,
         listenTimeoutMs: job.listenTimeoutMs,
         env: job.env,
-        wrap: (argv) => {
+        wrap: (argv: string[], context?: { root: string }) => {
+          // Only this stage's folder of test files is mounted: this worker's temp folder also holds
+          // tsx's compile cache of the grader, teacher-only checks included.
+          const docDir = stageFolder(context!.root);
           // A server running as another user must be able to read the document root we made.
-          if (job.wrap.dropTo) openUp(docRoot);
-          return wrapArgv(job.wrap, job.repo, docRoot, argv);
+          if (job.wrap.dropTo) openUp(docDir);
+          return wrapArgv(job.wrap, job.repo, docDir, argv, cgroup);
         },
         onCheck: (result) => send({ type: 'check', result }),
       });
       send({ type: 'done', result });
     } catch (err) {
       send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    } finally {
+      if (cgroup) removeCgroup(cgroup);
     }
   })();
 });
 
-send({ type: 'ready' });
+send({ type: 'ready', pid: process.pid });

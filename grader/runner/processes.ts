@@ -1,13 +1,25 @@
 /**
- * Process groups the grader started, so that teardown — normal, on a crash, on Ctrl-C — kills every
- * process a server spawned, not only the direct child (execa kills only the direct child).
+ * Everything the grader started, so that teardown — normal, on a crash, on Ctrl-C, when the grader's
+ * parent goes away — ends every process a server spawned, not only the direct child (execa kills
+ * only the direct child), and removes every temporary folder; and what a killed grader could not
+ * remove is swept by the next one.
  */
-import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
-const live = new Set<number>();
+interface Tracked {
+  /** The port the server was given: whoever holds a listening socket on it is the server's. */
+  port?: number;
+  /** In its own pid namespace: killing the group's leader ends every process in it. */
+  contained: boolean;
+}
 
-export function track(pgid: number): void {
-  live.add(pgid);
+const live = new Map<number, Tracked>();
+
+/** A server's process group (its leader's pid); `port` and `contained` sharpen what teardown looks for. */
+export function track(pgid: number, info: Partial<Tracked> = {}): void {
+  live.set(pgid, { contained: false, ...info });
 }
 
 export function untrack(pgid: number): void {
@@ -16,20 +28,55 @@ export function untrack(pgid: number): void {
 
 const tempDirs = new Set<string>();
 
+/**
+ * Next to each temporary folder, a hidden `.<folder>.owner` names the grader that made it (pid and
+ * start time), so a later grader can tell a dead grader's leftovers from a live one's folder.
+ */
+const ownerRecord = (dir: string): string => path.join(path.dirname(dir), `.${path.basename(dir)}.owner`);
+
 /** Temporary folders (document roots) to remove even if the grader is interrupted. */
 export function trackTempDir(dir: string): void {
   tempDirs.add(dir);
+  try {
+    writeFileSync(ownerRecord(dir), `${process.pid} ${startTime(process.pid) ?? 0}\n`);
+  } catch {
+    /* a read-only parent: the folder is then not ours to sweep later either */
+  }
 }
 
 export function untrackTempDir(dir: string): void {
   tempDirs.delete(dir);
+  rmSync(ownerRecord(dir), { force: true });
 }
 
-/** Kills every tracked group at once. Synchronous, so it is safe in 'exit' and signal handlers. */
+/**
+ * Every process that belongs to a tracked server: its group, its descendants (a child that called
+ * setsid is still a descendant while its parent lives) and, for a server outside a pid namespace,
+ * whoever holds a listening socket on its port (a daemon that forked, left its session and lost its
+ * parent). Synchronous: used from 'exit' and signal handlers.
+ */
+function membersOf(pgid: number, info: Tracked, table = processTable()): number[] {
+  const out = new Set<number>();
+  for (const p of table.values()) if (p.pgid === pgid && p.state !== 'Z') out.add(p.pid);
+  for (const pid of descendantsIn(table, pgid)) out.add(pid);
+  if (!info.contained && info.port !== undefined) for (const pid of holdersOfPort(info.port)) out.add(pid);
+  out.delete(process.pid);
+  return [...out];
+}
+
+/** Kills every tracked server and removes every temporary folder at once. Synchronous. */
 export function killAllNow(): void {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs) {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(ownerRecord(dir), { force: true });
+  }
   tempDirs.clear();
-  for (const pgid of live) {
+  const table = hasProc ? processTable() : new Map<number, ProcInfo>();
+  const killed: number[] = [];
+  for (const [pgid, info] of live) {
+    const members = hasProc ? membersOf(pgid, info, table) : [];
+    signalAll(members, 'SIGKILL');
+    killed.push(...members);
     try {
       process.kill(-pgid, 'SIGKILL');
     } catch {
@@ -37,17 +84,66 @@ export function killAllNow(): void {
     }
   }
   live.clear();
+  // SIGKILL is delivered at once but takes effect a moment later (a pid namespace's init waits for
+  // its members): wait, briefly, so that whoever sees us exit sees nothing of ours still running.
+  const deadline = Date.now() + 1000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (killed.some(isAlive) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 5);
+}
+
+function signalAll(pids: number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
+/**
+ * Stops one server: SIGTERM to its group, SIGKILL to everything of it after `graceMs`, and waits
+ * (bounded) until every process found is gone.
+ */
+export async function stopTree(pgid: number, graceMs: number): Promise<void> {
+  const info = live.get(pgid) ?? { contained: false };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      /* group already gone */
+    }
+  };
+  // Who belongs to it is decided once, before anything dies: a descendant whose parent is killed
+  // first is re-parented and would no longer be found as one.
+  const members = hasProc ? membersOf(pgid, info) : [];
+  const alive = (): boolean => (hasProc ? members.some(isAlive) || groupMembers(pgid).length > 0 : groupMembers(pgid).length > 0);
+  if (!alive()) return;
+  signalGroup('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (groupMembers(pgid).length === 0) break;
+    await sleep(10);
+  }
+  signalGroup('SIGKILL');
+  signalAll(members.filter(isAlive), 'SIGKILL');
+  const hard = Date.now() + 2000;
+  while (Date.now() < hard && alive()) await sleep(10);
 }
 
 let installed = false;
 
 /**
- * On SIGINT / SIGTERM / SIGHUP: kill every server group, then exit with the conventional code
- * (128 + signal number). Installed once by the CLI and by anything else that starts servers.
+ * On SIGINT / SIGTERM / SIGHUP: kill every server, then exit with the conventional code (128 +
+ * signal number). The same when the grader's parent goes away (npm killed by a CI runner or by
+ * `timeout`: they signal npm, not us). Installed once by every entry point that starts servers;
+ * also sweeps what graders killed outright left in the temp folder.
  */
 export function installCleanupHandlers(onSignal?: (signal: NodeJS.Signals) => void): void {
   if (installed) return;
   installed = true;
+  sweepStaleTempDirs();
   process.on('exit', killAllNow);
   const codes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   for (const sig of Object.keys(codes) as NodeJS.Signals[]) {
@@ -57,12 +153,76 @@ export function installCleanupHandlers(onSignal?: (signal: NodeJS.Signals) => vo
       process.exit(codes[sig]);
     });
   }
+  watchParent(() => {
+    killAllNow();
+    onSignal?.('SIGHUP');
+    process.exit(codes.SIGHUP);
+  });
+}
+
+/** How often the grader looks whether its parent is still there. */
+export const PARENT_POLL_MS = 200;
+
+/**
+ * Calls `gone` once the process that started us has exited: we are then re-parented (to init or a
+ * subreaper), and our ppid changes. A grader started directly by init has no parent to lose.
+ */
+export function watchParent(gone: () => void): void {
+  const first = process.ppid;
+  if (first <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== first) {
+      clearInterval(timer);
+      gone();
+    }
+  }, PARENT_POLL_MS);
+  timer.unref();
+}
+
+/**
+ * Removes the temporary folders of graders that are gone (killed outright, so nothing of theirs
+ * could run). A folder is removed only when its owner record names a process that no longer runs
+ * (or a pid now used by a process started at another time); never one of a live grader.
+ */
+export function sweepStaleTempDirs(dir = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith('.socklab-') || !name.endsWith('.owner')) continue;
+    const record = path.join(dir, name);
+    let pid: number;
+    let started: number;
+    try {
+      [pid, started] = readFileSync(record, 'utf8').trim().split(' ').map(Number) as [number, number];
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const now = startTime(pid);
+    if (now !== undefined && (started === 0 || now === started)) continue; // its grader still runs
+    const folder = path.join(dir, name.slice(1, -'.owner'.length));
+    try {
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(record, { force: true });
+      removed.push(folder);
+    } catch {
+      /* another user's, or gone meanwhile */
+    }
+  }
+  return removed;
 }
 
 interface ProcInfo {
   pid: number;
+  ppid: number;
   pgid: number;
   state: string;
+  start: number;
 }
 
 function readStat(pid: number): ProcInfo | undefined {
@@ -70,10 +230,29 @@ function readStat(pid: number): ProcInfo | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may itself contain spaces or parentheses.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: rest[0]!, pgid: Number(rest[2]) };
+    return { pid, state: rest[0]!, ppid: Number(rest[1]), pgid: Number(rest[2]), start: Number(rest[19]) };
   } catch {
     return undefined;
   }
+}
+
+/** When a process started (clock ticks since boot), or undefined when it does not run. */
+function startTime(pid: number): number | undefined {
+  if (!hasProc) {
+    try {
+      process.kill(pid, 0);
+      return 0;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM' ? 0 : undefined;
+    }
+  }
+  const s = readStat(pid);
+  return s && s.state !== 'Z' ? s.start : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  const s = readStat(pid);
+  return s !== undefined && s.state !== 'Z';
 }
 
 const hasProc = (() => {
@@ -84,6 +263,39 @@ const hasProc = (() => {
     return false;
   }
 })();
+
+function processTable(): Map<number, ProcInfo> {
+  const table = new Map<number, ProcInfo>();
+  if (!hasProc) return table;
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const info = readStat(pid);
+    if (info) table.set(pid, info);
+  }
+  return table;
+}
+
+/** Live descendants of `pid` (children, their children, … — also those that left the group). */
+export function descendants(pid: number): number[] {
+  return descendantsIn(processTable(), pid);
+}
+
+function descendantsIn(table: Map<number, ProcInfo>, pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of table.values()) {
+    if (!children.has(p.ppid)) children.set(p.ppid, []);
+    children.get(p.ppid)!.push(p.pid);
+  }
+  const out: number[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length) {
+    const next = queue.shift()!;
+    if (table.get(next)?.state !== 'Z') out.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return out;
+}
 
 /** Live (non-zombie) processes of a group. Without /proc, asks the kernel whether the group exists. */
 export function groupMembers(pgid: number): number[] {
@@ -96,12 +308,9 @@ export function groupMembers(pgid: number): number[] {
     }
   }
   const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    const info = readStat(pid);
+  for (const info of processTable().values()) {
     // Zombies have exited; they wait only for a parent to reap them and hold no sockets.
-    if (info && info.pgid === pgid && info.state !== 'Z') out.push(pid);
+    if (info.pgid === pgid && info.state !== 'Z') out.push(info.pid);
   }
   return out;
 }
@@ -138,26 +347,46 @@ function decodeAddress(hex: string): string {
   return hex;
 }
 
+/** Socket inodes each of these processes holds open. */
+function socketInodes(pid: number): string[] {
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const fd of fds) {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSyncSafe(`/proc/${pid}/fd/${fd}`));
+    if (m) out.push(m[1]!);
+  }
+  return out;
+}
+
+/** Processes (of any group or session) holding a socket that listens on this port. */
+export function holdersOfPort(port: number): number[] {
+  const sockets = listeningSockets();
+  if (!sockets) return [];
+  const inodes = new Set([...sockets].filter(([, s]) => s.port === port).map(([inode]) => inode));
+  if (inodes.size === 0) return [];
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    if (socketInodes(pid).some((i) => inodes.has(i))) out.push(pid);
+  }
+  return out;
+}
+
 /** Ports that processes of this group listen on (to tell a learner "you listen on 9000, not PORT"). */
 export function portsListenedByGroup(pgid: number): number[] {
   const sockets = listeningSockets();
   if (!sockets) return [];
   const ports = new Set<number>();
   for (const pid of groupMembers(pgid)) {
-    let fds: string[] = [];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSyncSafe(`/proc/${pid}/fd/${fd}`));
-        const s = m && sockets.get(m[1]!);
-        if (s) ports.add(s.port);
-      } catch {
-        /* fd closed meanwhile */
-      }
+    for (const inode of socketInodes(pid)) {
+      const s = sockets.get(inode);
+      if (s) ports.add(s.port);
     }
   }
   return [...ports];

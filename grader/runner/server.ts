@@ -1,7 +1,8 @@
 /**
  * Starting a server under test and tearing it down. Any program can be a server: a learner's
  * TypeScript file (run as one process with `node --import tsx`) or a shell command (`--cmd`).
- * Each runs in its own process group so teardown reaches every process it spawned.
+ * Each runs in its own process group and, where bubblewrap works, its own pid namespace, so
+ * teardown reaches every process it spawned (contain.ts says how, and what happens without).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import getPort from 'get-port';
@@ -10,7 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { t, type Text } from '../i18n.ts';
-import { groupMembers, listeningHost, portsListenedByGroup, track, untrack } from './processes.ts';
+import { pidNamespacePrefix, runsInPidNamespace, signalFromStatus, withShellWatchdog } from './contain.ts';
+import { listeningHost, portsListenedByGroup, stopTree, track, untrack } from './processes.ts';
 
 export type ServerCommand =
   /** A TypeScript (or JavaScript) file run with node and tsx. */
@@ -27,8 +29,19 @@ export interface StartOptions {
   listenTimeoutMs?: number;
   /** Ports to try when the server exits with EADDRINUSE (get-port cannot reserve across processes). */
   attempts?: number;
-  /** Wrap the command (e.g. a sandbox): gets argv, returns argv. */
-  wrap?: (argv: string[]) => string[];
+  /**
+   * Wrap the command (e.g. a sandbox): gets argv and what it runs with, returns argv. Without it the
+   * server runs in a pid namespace of its own where bubblewrap works.
+   */
+  wrap?: (argv: string[], context: { root: string; port: number }) => string[];
+}
+
+/** The test suite's marker (see test/helpers.ts): passed on so its leak checks find every process. */
+export const TEST_TAG = 'SOCKLAB_TEST_TAG';
+
+/** The grader's own environment for a server: everything but the kit's internal SOCKLAB_* variables. */
+export function learnerEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('SOCKLAB_') || k === TEST_TAG));
 }
 
 export interface ExitInfo {
@@ -77,10 +90,13 @@ export class RunningServer {
     public host: string,
     private readonly output: Tail,
     readonly startedInMs: number,
+    /** Run under bubblewrap or the shell watchdog, which report a death by signal N as 128 + N. */
+    wrapped = false,
   ) {
     this.exited = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
+        const relayed = wrapped && !signal ? signalFromStatus(code) : undefined;
+        this.exitInfo = relayed ? { code: null, signal: relayed } : { code, signal };
         resolve(this.exitInfo);
       });
     });
@@ -100,33 +116,20 @@ export class RunningServer {
     return tailLines(stripNodeInternals(this.output.value), lines);
   }
 
-  /** SIGTERM to the whole group, SIGKILL after a short grace, and wait (bounded) until it is gone. */
+  /**
+   * SIGTERM to the whole group, SIGKILL to everything of the server after a short grace, and wait
+   * (bounded) until it is gone.
+   */
   async stop(graceMs = 300): Promise<void> {
     this.stopping = true;
-    await killGroup(this.pgid, graceMs);
+    await stopTree(this.pgid, graceMs);
     await Promise.race([this.exited, sleep(1000, undefined, { ref: false })]);
     untrack(this.pgid);
+    // A process we could not find may still hold the other ends of these pipes; reading on would
+    // keep the grader from exiting after it printed its result.
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
-}
-
-async function killGroup(pgid: number, graceMs: number): Promise<void> {
-  const signalGroup = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(-pgid, sig);
-    } catch {
-      /* group already gone */
-    }
-  };
-  if (groupMembers(pgid).length === 0) return;
-  signalGroup('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (groupMembers(pgid).length === 0) return;
-    await sleep(10);
-  }
-  signalGroup('SIGKILL');
-  const hard = Date.now() + 2000;
-  while (Date.now() < hard && groupMembers(pgid).length > 0) await sleep(10);
 }
 
 export function tailLines(text: string, lines: number): string {
@@ -146,16 +149,30 @@ function argvFor(cmd: ServerCommand, port: number, root: string): string[] {
 async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): Promise<RunningServer> {
   const started = Date.now();
   let argv = argvFor(cmd, port, opts.root);
-  if (opts.wrap) argv = opts.wrap(argv);
+  let wrapped = false;
+  let lifeline = cmd.kind === 'file'; // watchdog.mjs reads stdin
+  if (opts.wrap) {
+    argv = opts.wrap(argv, { root: opts.root, port });
+    wrapped = runsInPidNamespace(argv);
+  } else {
+    const pidns = pidNamespacePrefix();
+    if (pidns) argv = [...pidns, ...argv];
+    // Without a pid namespace, a shell server gets a stdin lifeline like the .ts servers have.
+    else if (cmd.kind === 'shell') argv = withShellWatchdog(argv);
+    wrapped = Boolean(pidns) || cmd.kind === 'shell';
+    lifeline ||= !pidns;
+  }
+  const contained = runsInPidNamespace(argv);
   const output = new Tail();
   // node:child_process rather than execa here: this is the one process the grader must start on
   // every run, and importing execa costs ~130 ms of the grader's ~350 ms start-up; all we need is a
   // detached spawn with pipes, which spawn() does directly.
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd,
-    env: { ...process.env, ...opts.env, PORT: String(port), STATIC_DIR: opts.root, FORCE_COLOR: '0', NODE_NO_WARNINGS: '1' },
+    // The grader's own environment (a class worker's is already the allowlist) without SOCKLAB_* internals.
+    env: { ...learnerEnv(), ...opts.env, PORT: String(port), STATIC_DIR: opts.root, FORCE_COLOR: '0', NODE_NO_WARNINGS: '1' },
     detached: true, // own process group: teardown kills the group
-    stdio: [cmd.kind === 'file' ? 'pipe' : 'ignore', 'pipe', 'pipe'], // stdin is the watchdog's lifeline
+    stdio: [lifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'], // stdin is the watchdogs' lifeline (watchdog.mjs, the shell one)
   });
   child.stdout!.on('data', (c: Buffer) => output.push(c));
   child.stderr!.on('data', (c: Buffer) => output.push(c));
@@ -166,8 +183,8 @@ async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): 
     throw new ServerStartError('spawn-failed', t(`could not start ${argv[0]}: ${err.message}`, `无法启动 ${argv[0]}：${err.message}`), '');
   }
   child.on('error', () => {}); // e.g. a signal sent after exit; the 'exit' event tells us what we need
-  track(pid);
-  const server = new RunningServer(child, pid, port, '127.0.0.1', output, 0);
+  track(pid, { port, contained });
+  const server = new RunningServer(child, pid, port, '127.0.0.1', output, 0, wrapped);
   const bound = opts.listenTimeoutMs ?? 5000;
   const deadline = started + bound;
   for (;;) {
