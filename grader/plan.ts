@@ -4,7 +4,7 @@
  * anything starts, and no entry point imports another (main.ts routes a plan to the one it needs).
  * Also here: what a plan looks like as commands a learner can paste (re-run, run by hand).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -162,7 +162,7 @@ export function planFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
 function gradePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
   let lang: Lang = pickLang(undefined, env) ?? 'en';
   try {
-    const { values, positionals } = strictArgs(() => parseArgs({ args: argv, options: gradeOptions, allowPositionals: true, strict: true }), 'npm run grade');
+    const { values, positionals } = strictArgs(() => parseArgs({ args: withNegativeValues(argv), options: gradeOptions, allowPositionals: true, strict: true }), 'npm run grade');
     // `npm run grade 1 --json` (without "--") hands --json to npm, which exposes it as env.
     if (env.npm_config_json === 'true') values.json ??= true;
     if (env.npm_config_verbose === 'true') values.verbose ??= true;
@@ -297,7 +297,7 @@ export function gradescopePlan(argv: string[]): { out: string; config: Gradescop
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(same(GRADESCOPE_USAGE));
-  if (values.seed !== undefined && !/^\d{1,15}$/.test(values.seed)) throw new UsageError(same(`--seed takes a whole number, got '${values.seed}'`));
+  if (values.seed !== undefined && seedProblem(values.seed)) throw new UsageError(same(seedProblem(values.seed)!.en));
   if (values.lang !== undefined && !['en', 'zh-CN'].includes(values.lang)) throw new UsageError(same(`--lang takes en or zh-CN, got '${values.lang}'`));
   let numbers: number[];
   try {
@@ -353,9 +353,40 @@ function inLang(err: unknown, lang: Lang): unknown {
   return err;
 }
 
+/**
+ * `--seed -5` reads, to node's parseArgs, as a flag with its value missing ("argument is
+ * ambiguous"). A number, even a negative one, is a value: join it to its flag, so the option's own
+ * check can say what it takes.
+ */
+function withNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (/^--[a-z]+$/.test(argv[i]!) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
+}
+
+/** The largest seed: 15 digits, so every seed is exact as a JavaScript number (and in JSON). */
+const MAX_SEED = 999_999_999_999_999;
+
+/** Why a --seed value is refused, or undefined when it is a seed. */
+export function seedProblem(raw: string): Text | undefined {
+  if (/^\d{1,15}$/.test(raw)) return undefined;
+  const why = /^\d{16,}$/.test(raw) ? t(' (that is more than 15 digits)', '（超过了 15 位）') : t('', '');
+  return t(
+    `--seed takes a whole number from 0 to ${MAX_SEED}, got '${raw}'${why.en}`,
+    `--seed 需要 0 到 ${MAX_SEED} 之间的整数，收到的是 '${raw}'${why.zh}`,
+  );
+}
+
 function parseSeed(raw: string | undefined): number {
   if (raw === undefined) return randomSeed();
-  if (!/^\d{1,15}$/.test(raw)) throw new UsageError(t(`--seed takes a whole number, got '${raw}'`, `--seed 需要一个整数，收到的是 '${raw}'`));
+  const problem = seedProblem(raw);
+  if (problem) throw new UsageError(problem);
   return Number(raw);
 }
 
@@ -374,8 +405,11 @@ function serverFor(stage: Stage, flags: TargetFlags): ServerCommand {
   if (flags.cmd) return { kind: 'shell', command: flags.cmd };
   const rel = flags.file ?? (flags.solution ? solutionFile(stage.slug) : exerciseFile(stage.slug));
   const file = path.resolve(flags.file ? process.cwd() : kitRoot, rel);
+  const shown = path.relative(process.cwd(), file) || file;
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new UsageError(t(`${shown} is a folder, not a file — give the server's .ts file`, `${shown} 是一个文件夹，不是文件——请给出服务器的 .ts 文件`));
+  }
   if (!existsSync(file)) {
-    const shown = path.relative(process.cwd(), file) || file;
     throw new UsageError(
       flags.solution
         ? t(`no model solution at ${shown} (the student edition has none)`, `${shown} 没有参考答案（学生版不包含参考答案）`)

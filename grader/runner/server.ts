@@ -290,9 +290,23 @@ function explainEarlyExit(server: RunningServer, cmd: ServerCommand, port: numbe
       shown,
     );
   }
+  // Node's exit code 13: the main module's top-level await never settled, and nothing else was
+  // left to run (a promise nobody resolves, an await on an event that never comes).
+  if (exit.code === 13 && !exit.signal && /unsettled top-level await|^\s*$/i.test(out)) {
+    return new ServerStartError(
+      'exited',
+      t(
+        'your server never started listening: a top-level await waited for something that never happened, and Node gave up (exit code 13, "unsettled top-level await") — call server.listen() without awaiting anything that does not finish',
+        '你的服务器一直没有开始监听：顶层的 await 在等一件永远不会发生的事，Node 只好放弃（退出码 13，"unsettled top-level await"）——调用 server.listen()，不要 await 永远不会完成的东西',
+      ),
+      shown,
+    );
+  }
   return new ServerStartError(
     'exited',
-    t(`your server ${how} before it started listening — its output is below`, `你的服务器在开始监听之前就${howZh}——输出见下`),
+    shown.trim()
+      ? t(`your server ${how} before it started listening — its output is below`, `你的服务器在开始监听之前就${howZh}——输出见下`)
+      : t(`your server ${how} before it started listening, and printed nothing`, `你的服务器在开始监听之前就${howZh}，而且什么都没有输出`),
     shown,
   );
 }
