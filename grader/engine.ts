@@ -14,8 +14,9 @@ import { buildSite, siteRng } from './site/site.ts';
 import { trackTempDir, untrackTempDir } from './runner/processes.ts';
 import { RunningServer, ServerStartError, startServer, type ServerCommand } from './runner/server.ts';
 import { trackOf, type Track } from './track.ts';
-import type { Check, CheckContext, CheckResult, Failure, FailureKind, Stage, StageResult } from './types.ts';
+import type { Check, CheckContext, CheckResult, Failure, Stage, StageResult } from './types.ts';
 import { Conn, formatMs, WireError } from './wire/conn.ts';
+import { kindOf } from './expect/kinds.ts';
 
 export interface GradeOptions {
   seed: number;
@@ -159,15 +160,6 @@ function notStarted(check: Check, err: NonNullable<StageResult['startError']>): 
   return checkNotRun(check, { kind: 'not-started', summary: err.text, ...(err.output ? { serverOutput: err.output } : {}) });
 }
 
-const WIRE_KIND: Record<string, FailureKind> = {
-  timeout: 'hung',
-  closed: 'closed-early',
-  reset: 'reset',
-  flooded: 'flooded',
-  refused: 'crashed',
-  aborted: 'hung',
-};
-
 async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track): Promise<CheckResult> {
   const started = Date.now();
   const controller = new AbortController();
@@ -234,7 +226,7 @@ async function explain(err: unknown, check: Check, conns: Conn[], server: Runnin
   let failure: Failure;
   if (err instanceof CheckFailure) failure = toFailure(err.init, lastConn, track);
   else if (err instanceof WireError) {
-    failure = toFailure({ kind: WIRE_KIND[err.kind] ?? 'wrong', summary: err.text, conn: err.conn }, lastConn);
+    failure = toFailure({ kind: kindOf(err), summary: err.text, conn: err.conn }, lastConn, track);
   } else if (err instanceof TimeBoundExceeded) {
     const wire = lastConn ? summarizeWire(lastConn) : undefined;
     failure = toFailure(

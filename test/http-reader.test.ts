@@ -6,7 +6,8 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CheckFailure } from '../grader/failure.ts';
 import { Conn } from '../grader/wire/conn.ts';
-import { buildRequest, readResponse } from '../grader/wire/http.ts';
+import { readResponse } from '../grader/expect/http.ts';
+import { buildRequest } from '../grader/wire/http.ts';
 
 /** A one-shot TCP server that answers any connection with `reply` (and then closes, or not). */
 async function replying(reply: Buffer | string, opts: { close?: boolean } = {}): Promise<{ port: number; close: () => void }> {

@@ -4,18 +4,9 @@
  */
 import { fail } from '../failure.ts';
 import { t, type Text } from '../i18n.ts';
-import type { FailureKind } from '../types.ts';
 import { type Conn, WireError, formatMs } from '../wire/conn.ts';
 import { escapeBytes, firstDifference } from '../wire/escape.ts';
-
-const KIND: Record<string, FailureKind> = {
-  timeout: 'hung',
-  closed: 'closed-early',
-  reset: 'reset',
-  flooded: 'flooded',
-  refused: 'crashed',
-  aborted: 'hung',
-};
+import { kindOf } from './kinds.ts';
 
 export interface ExpectOptions {
   timeoutMs: number;
@@ -46,7 +37,7 @@ export async function expectBytes(conn: Conn, expected: Buffer, opts: ExpectOpti
       });
     }
     fail({
-      kind: KIND[err.kind] ?? 'wrong',
+      kind: kindOf(err),
       summary: t(`${what.en}: ${err.text.en}`, `${what.zh}：${err.text.zh}`),
       expected: t(`${expected.length} bytes back within ${formatMs(opts.timeoutMs)}`, `在 ${formatMs(opts.timeoutMs)} 内收回 ${expected.length} 字节`),
       hint: opts.hint,

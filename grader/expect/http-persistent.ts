@@ -12,11 +12,12 @@
  */
 import { CheckFailure, fail, type FailureInit } from '../failure.ts';
 import { t, type Text } from '../i18n.ts';
-import type { CheckContext, FailureKind } from '../types.ts';
+import type { CheckContext } from '../types.ts';
 import { type Conn, WireError, formatMs } from '../wire/conn.ts';
 import { escapeBytes } from '../wire/escape.ts';
 import { buildRequest, reproduceInParts, requestName, scanResponseHead, type HeaderField, type HttpResponse, type RequestInit } from '../wire/http.ts';
-import { expectBody, expectContentType, expectStatus, type Exchange } from './http.ts';
+import { expectBody, expectContentType, expectStatus, headProblem, type Exchange } from './http.ts';
+import { kindOf } from './kinds.ts';
 
 // ─── Hints shared by the checks of persistent connections ────────────────────────────────────────
 
@@ -60,7 +61,6 @@ export interface ReadExactOptions {
   reproduce?: string;
 }
 
-const KIND: Record<string, FailureKind> = { timeout: 'hung', closed: 'closed-early', reset: 'reset', flooded: 'flooded', refused: 'crashed', aborted: 'hung' };
 
 const finSeen = (conn: Conn): boolean => conn.events.some((e) => e.kind === 'fin-received');
 
@@ -82,7 +82,7 @@ export async function readExact(conn: Conn, o: ReadExactOptions): Promise<HttpRe
     const buf = conn.peek();
     scan = scanResponseHead(buf);
     if (scan.state === 'complete') break;
-    if (scan.state === 'error') failWith(badHead(buf, scan, o));
+    if (scan.state === 'error') failWith(badHead(buf, { offset: scan.offset, ...headProblem(scan.rule, scan.line) }, o));
     if (buf.length > 64 * 1024) {
       failWith({
         kind: 'flooded',
@@ -133,7 +133,7 @@ export async function readExact(conn: Conn, o: ReadExactOptions): Promise<HttpRe
     if (!(err instanceof WireError)) throw err;
     const got = conn.buffered;
     return failWith({
-      kind: KIND[err.kind] ?? 'wrong',
+      kind: kindOf(err),
       summary:
         err.kind === 'closed' || err.kind === 'reset'
           ? t(`${o.what.en}: Content-Length announced ${length} body bytes, but the server ${err.kind === 'reset' ? 'reset' : 'closed'} the connection after ${got}`, `${o.what.zh}：Content-Length 声明正文有 ${length} 字节，但服务器只发了 ${got} 字节就${err.kind === 'reset' ? '重置' : '关闭'}了连接`)
@@ -247,7 +247,7 @@ function noHead(conn: Conn, err: WireError, buf: Buffer, o: ReadExactOptions, co
             ),
           }
         : {}),
-      kind: KIND[err.kind] ?? 'wrong',
+      kind: kindOf(err),
       summary:
         err.kind === 'closed'
           ? t(`${o.what.en}: the server closed the connection without sending any response`, `${o.what.zh}：服务器什么响应都没发就关闭了连接`)
@@ -259,7 +259,7 @@ function noHead(conn: Conn, err: WireError, buf: Buffer, o: ReadExactOptions, co
   }
   const how = err.kind === 'closed' ? t('the server closed the connection', '服务器关闭了连接') : err.kind === 'timeout' ? t(`nothing more came within ${formatMs(o.timeoutMs)}`, `${formatMs(o.timeoutMs)} 内没有再收到任何数据`) : err.text;
   return {
-    kind: KIND[err.kind] ?? 'wrong',
+    kind: kindOf(err),
     summary: t(`${o.what.en}: the head stopped after ${buf.length} bytes, before the empty line that ends it — ${how.en}`, `${o.what.zh}：头部只收到 ${buf.length} 字节就断了，没有等到结束头部的空行——${how.zh}`),
     caret: { data: buf, offset: buf.length, note: t('the head ends with an empty line', '头部以一个空行结束') },
   };

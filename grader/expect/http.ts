@@ -1,15 +1,248 @@
 /**
- * HTTP assertions shared by every HTTP stage: send a request, read the response, and compare only
- * what a check asks about (status, version, Content-Type, body, nothing after it); plus the hostile
- * requests every HTTP server must survive (a head that never ends, an oversized one).
+ * HTTP assertions shared by every HTTP stage: send a request, read the response (the wire reader's
+ * problems become failures here, with a caret under the first bad byte and what to try), and
+ * compare only what a check asks about (status, version, Content-Type, body, nothing after it);
+ * plus the hostile requests every HTTP server must survive (a head that never ends, an oversized one).
  */
-import { CheckFailure, fail } from '../failure.ts';
+import { CheckFailure, fail, type FailureInit } from '../failure.ts';
 import { t, type Text } from '../i18n.ts';
 import type { CheckContext } from '../types.ts';
 import { type Conn, WireError, formatMs } from '../wire/conn.ts';
 import { escapeBytes, firstDifference } from '../wire/escape.ts';
-import { buildRequest, parseMediaType, readResponse, reproduceInParts, requestName, takeLeftover, type HttpResponse, type RequestInit } from '../wire/http.ts';
+import {
+  buildRequest,
+  parseMediaType,
+  receiveResponse,
+  reproduceInParts,
+  requestName,
+  takeLeftover,
+  type HeadRule,
+  type HttpLine,
+  type HttpResponse,
+  type ReadOptions,
+  type RequestInit,
+  type ResponseProblem,
+} from '../wire/http.ts';
+import { kindOf } from './kinds.ts';
 
+// ─── Reading a response: the wire's problems become failures ────────────────────────────────────
+
+export interface ResponseOptions extends ReadOptions {
+  /** What this response answers, for messages ("the response to GET /"). */
+  what?: Text;
+  /** Added to failures about a missing or slow answer. */
+  hint?: Text;
+}
+
+const BARE_LF = (where: Text): Text => t(`expected CRLF ("\\r\\n") at the end of ${where.en}; got a bare LF ("\\n")`, `${where.zh}应该以 CRLF（"\\r\\n"）结尾，这里却只有 LF（"\\n"）`);
+const BARE_CR = (where: Text): Text => t(`a CR ("\\r") in ${where.en} must be followed by LF ("\\n")`, `${where.zh}里的 CR（"\\r"）后面必须紧跟 LF（"\\n"）`);
+
+const LINE: Record<HttpLine, Text> = {
+  'status-line': t('the status line', '状态行'),
+  'header-line': t('a header line', '头部行'),
+  'head-end': t('the empty line that ends the head', '结束头部的空行'),
+  'chunk-line': t('a chunk line', '分块行'),
+};
+
+/** What HTTP expects at the byte a head's syntax breaks at: the note under the caret. */
+function headNote(rule: HeadRule, line: HttpLine | undefined): Text {
+  switch (rule) {
+    case 'http-case':
+      return t('"HTTP" in the status line is case-sensitive: it must be upper case, as in HTTP/1.1 200 OK', '状态行里的 "HTTP" 区分大小写：必须大写，例如 HTTP/1.1 200 OK');
+    case 'no-status-line':
+    case 'body-first':
+      return t('a response starts with its status line, e.g. HTTP/1.1 200 OK — then the headers, an empty line, and only then the body', '响应的第一行必须是状态行，例如 HTTP/1.1 200 OK——然后是头部、一个空行，最后才是正文');
+    case 'expected-http':
+      return t('expected "HTTP/" here: the status line starts with the version, e.g. HTTP/1.1', '这里应该是 "HTTP/"：状态行以版本号开头，例如 HTTP/1.1');
+    case 'version':
+      return t('the version is HTTP/ followed by a digit, a dot and a digit: HTTP/1.1', '版本号是 HTTP/ 后跟一位数字、一个点、再一位数字：HTTP/1.1');
+    case 'space-after-version':
+      return t('expected one space after the version, then the status code: HTTP/1.1 200 OK', '版本号后面应该是一个空格，然后是状态码：HTTP/1.1 200 OK');
+    case 'status-code':
+      return t('expected a three-digit status code after the version, e.g. 200 or 404', '版本号后面应该是三位数字的状态码，例如 200 或 404');
+    case 'space-after-status':
+      return t('expected a space after the status code, then the reason phrase: HTTP/1.1 200 OK', '状态码后面应该是一个空格，然后是原因短语：HTTP/1.1 200 OK');
+    case 'reason-control':
+      return t('a control byte cannot appear in the reason phrase', '原因短语里不能出现控制字符');
+    case 'obs-fold':
+      return t('a header line cannot start with a space or tab (that is obsolete line folding, which RFC 9112 forbids in responses)', '头部行不能以空格或制表符开头（那是已废弃的折行写法，RFC 9112 禁止在响应中使用）');
+    case 'name-space':
+      return t('no space is allowed in a header name or between the name and its colon: Content-Type: text/html', '头部名称里、以及名称和冒号之间都不能有空格：Content-Type: text/html');
+    case 'no-colon':
+      return t('a header line needs a colon after the name: Name: value', '头部行的名称后面需要一个冒号：Name: value');
+    case 'name-byte':
+      return t('this byte cannot be part of a header name (letters, digits and - are usual)', '这个字节不能出现在头部名称中（通常只用字母、数字和 -）');
+    case 'empty-name':
+      return t('the header name before the colon is empty', '冒号前面的头部名称是空的');
+    case 'nul-in-value':
+      return t('a NUL byte cannot appear in a header value', '头部的值里不能出现 NUL 字节');
+    case 'bare-lf':
+      // The empty line is the one line with nothing before its end: "at the end of" reads oddly there.
+      return line === 'head-end'
+        ? t('expected CRLF ("\\r\\n") as the empty line that ends the head; got a bare LF ("\\n")', '结束头部的空行应该是 CRLF（"\\r\\n"），这里却只有 LF（"\\n"）')
+        : BARE_LF(LINE[line ?? 'header-line']);
+    case 'bare-cr':
+      return BARE_CR(LINE[line ?? 'header-line']);
+  }
+}
+
+const HINT_HEAD_SYNTAX = t(
+  'The head of a response is lines of text, each ending in CR LF — "\\r\\n" in a JavaScript string, not just "\\n": the status line, one line per header, then an empty line. Only then the body.',
+  '响应的头部由若干行文本组成，每行都以 CR LF 结尾——在 JavaScript 字符串里写作 "\\r\\n"，而不只是 "\\n"：先是状态行，然后每个头部一行，再是一个空行。之后才是正文。',
+);
+
+const CHUNKED_MALFORMED = (what: Text): Text => t(`${what.en}: malformed chunked body`, `${what.zh}：分块正文格式错误`);
+
+/**
+ * The failure a response problem means, with what came, what HTTP expects and what to try.
+ * `o.hint` is what a check adds for a missing or slow answer; problems with a story of their own
+ * (a broken head, a wrong Content-Length) carry their own hint instead.
+ */
+export function responseFailure(p: ResponseProblem, conn: Conn, o: { timeoutMs: number; what?: Text; hint?: Text }): FailureInit {
+  const what = o.what ?? t('the response', '响应');
+  const init = describeProblem(p, what, o.timeoutMs);
+  return { hint: o.hint, ...init, conn };
+}
+
+/** What is wrong with a head, in words: the summary and the note under the caret. */
+export function headProblem(rule: HeadRule, line: HttpLine | undefined): { summary: Text; note: Text } {
+  const summary =
+    rule === 'body-first'
+      ? t('the response starts with what looks like the body: there is no status line and no headers before it', '响应一开头就像是正文：前面既没有状态行也没有头部')
+      : t('the response is not valid HTTP/1.1', '响应不符合 HTTP/1.1 格式');
+  return { summary, note: headNote(rule, line) };
+}
+
+function describeProblem(p: ResponseProblem, what: Text, timeoutMs: number): Omit<FailureInit, 'conn'> {
+  switch (p.problem) {
+    case 'malformed-head': {
+      const { summary, note } = headProblem(p.rule, p.line);
+      return {
+        summary: t(`${what.en}: ${summary.en}`, `${what.zh}：${summary.zh}`),
+        caret: { data: p.data, offset: p.offset, note },
+        expected: t('HTTP/1.1 200 OK\\r\\n, then one "Name: value\\r\\n" line per header, then "\\r\\n", then the body', 'HTTP/1.1 200 OK\\r\\n，然后每个头部一行 "Name: value\\r\\n"，接着是 "\\r\\n"，最后是正文'),
+        hint: HINT_HEAD_SYNTAX,
+      };
+    }
+    case 'head-too-long':
+      return {
+        kind: 'flooded',
+        summary: t(`${what.en}: ${p.received} bytes arrived and the head (status line and headers) had still not ended with an empty line`, `${what.zh}：已经收到 ${p.received} 字节，头部（状态行和各个头部）仍然没有以空行结束`),
+        expected: t('a head of a few hundred bytes that ends with "\\r\\n\\r\\n"', '几百字节、以 "\\r\\n\\r\\n" 结尾的头部'),
+      };
+    case 'head-cut-short':
+      return headCutShort(p.ending, p.data, what, timeoutMs);
+    case 'content-length-not-a-number':
+      return {
+        summary: t(`${what.en}: Content-Length is not a number of bytes: "${p.value}"`, `${what.zh}：Content-Length 不是一个字节数："${p.value}"`),
+        caret: { data: p.data, offset: p.offset, note: t('Content-Length is digits only: the body size in bytes, e.g. Content-Length: 1234', 'Content-Length 只能是数字：正文的字节数，例如 Content-Length: 1234') },
+      };
+    case 'content-length-conflict':
+      return {
+        summary: t(`${what.en}: conflicting Content-Length values (${p.values.join(' and ')})`, `${what.zh}：Content-Length 的值互相矛盾（${p.values.join(' 和 ')}）`),
+        caret: { data: p.data, offset: p.offset, note: t('send Content-Length once, with the body size in bytes', 'Content-Length 只发送一次，值为正文的字节数') },
+      };
+    case 'body-too-large':
+      return {
+        kind: 'flooded',
+        summary: t(`${what.en}: the body is larger than ${p.limit} bytes, far more than expected`, `${what.zh}：正文超过 ${p.limit} 字节，远远超出预期`),
+      };
+    case 'body-cut-short': {
+      const { ending: err, announced: length, received: got } = p;
+      return {
+        kind: kindOf(err),
+        summary:
+          err.kind === 'closed'
+            ? t(`${what.en}: Content-Length announced ${length} body bytes, but the server closed the connection after ${got}`, `${what.zh}：Content-Length 声明正文有 ${length} 字节，但服务器只发了 ${got} 字节就关闭了连接`)
+            : err.kind === 'timeout'
+              ? t(`${what.en}: Content-Length announced ${length} body bytes, but only ${got} arrived within ${formatMs(timeoutMs)} and the connection stayed open`, `${what.zh}：Content-Length 声明正文有 ${length} 字节，但 ${formatMs(timeoutMs)} 内只收到 ${got} 字节，连接也没有关闭`)
+              : t(`${what.en}: ${err.text.en}`, `${what.zh}：${err.text.zh}`),
+        expected: t(`exactly ${length} bytes after the empty line, as Content-Length says`, `空行之后正好 ${length} 字节，和 Content-Length 一致`),
+        hint: t(
+          'Content-Length must be the body size in bytes — Buffer.byteLength(text) or buffer.length — not the number of characters: "你好" is 2 characters but 6 bytes in UTF-8.',
+          'Content-Length 必须是正文的字节数——用 Buffer.byteLength(text) 或 buffer.length——而不是字符数："你好" 是 2 个字符，但在 UTF-8 中是 6 个字节。',
+        ),
+      };
+    }
+    case 'body-never-ended': {
+      const err = p.ending;
+      return {
+        kind: kindOf(err),
+        summary:
+          err.kind === 'timeout'
+            ? t(
+                `${what.en}: the response has no Content-Length, so its body ends only when the server closes the connection — and ${formatMs(timeoutMs)} later it had not (${p.received} body bytes so far)`,
+                `${what.zh}：响应没有 Content-Length，所以正文要等服务器关闭连接才算结束——可是 ${formatMs(timeoutMs)} 之后连接仍然开着（目前收到 ${p.received} 字节正文）`,
+              )
+            : t(`${what.en}: ${err.text.en}`, `${what.zh}：${err.text.zh}`),
+        expected: t('a Content-Length header with the body size in bytes', '一个 Content-Length 头部，值为正文的字节数'),
+        hint: t('Send Content-Length: the client then knows where the body ends without waiting for the connection to close.', '发送 Content-Length：客户端就能知道正文在哪里结束，而不必等待连接关闭。'),
+      };
+    }
+    case 'chunked-cut-short':
+      return {
+        kind: kindOf(p.ending),
+        summary: t(`${what.en}: the chunked body stopped before its last chunk (0) — ${p.ending.text.en}`, `${what.zh}：分块正文在最后一块（0）之前就断了——${p.ending.text.zh}`),
+      };
+    case 'chunked-malformed':
+      return {
+        summary: CHUNKED_MALFORMED(what),
+        caret: {
+          data: p.data,
+          offset: p.offset,
+          note:
+            p.rule === 'bare-lf'
+              ? BARE_LF(LINE['chunk-line'])
+              : p.rule === 'chunk-size'
+                ? t('expected a chunk size in hexadecimal', '这里应该是十六进制的块大小')
+                : t('expected CRLF right after the chunk data', '块数据之后应该紧跟 CRLF'),
+        },
+      };
+    case 'chunked-too-large':
+      return { kind: 'flooded', summary: t(`${what.en}: the body is larger than ${p.limit} bytes`, `${what.zh}：正文超过 ${p.limit} 字节`) };
+  }
+}
+
+/** The failure for a connection that ended, or went quiet, before the head was complete. */
+function headCutShort(err: WireError, buf: Buffer, what: Text, timeoutMs: number): Omit<FailureInit, 'conn'> {
+  const kind = kindOf(err);
+  if (buf.length === 0) {
+    const summary =
+      err.kind === 'closed'
+        ? t(`${what.en}: the server closed the connection without sending any response`, `${what.zh}：服务器什么响应都没发就关闭了连接`)
+        : err.kind === 'timeout'
+          ? t(`${what.en}: nothing came back within ${formatMs(timeoutMs)}`, `${what.zh}：${formatMs(timeoutMs)} 内什么都没有收到`)
+          : t(`${what.en}: ${err.text.en}`, `${what.zh}：${err.text.zh}`);
+    return { kind, summary, expected: t('a response starting with a status line such as HTTP/1.1 200 OK', '一个以状态行（例如 HTTP/1.1 200 OK）开头的响应') };
+  }
+  const how =
+    err.kind === 'closed'
+      ? t('the server closed the connection', '服务器关闭了连接')
+      : err.kind === 'timeout'
+        ? t(`nothing more came within ${formatMs(timeoutMs)}`, `${formatMs(timeoutMs)} 内没有再收到任何数据`)
+        : t(err.text.en, err.text.zh);
+  return {
+    kind,
+    summary: t(`${what.en}: the head stopped after ${buf.length} bytes, before the empty line that ends it — ${how.en}`, `${what.zh}：头部只收到 ${buf.length} 字节就断了，没有等到结束头部的空行——${how.zh}`),
+    caret: {
+      data: buf,
+      offset: buf.length,
+      note: t('the head ends with an empty line: the last header line\'s "\\r\\n" followed by another "\\r\\n"', '头部以一个空行结束：最后一个头部行的 "\\r\\n" 之后再跟一个 "\\r\\n"'),
+    },
+  };
+}
+
+/**
+ * Reads one response from `conn`. Fails the check when the response is malformed, never arrives,
+ * stops part-way, or is too large — each failure saying what came and what HTTP expects.
+ */
+export async function readResponse(conn: Conn, opts: ResponseOptions): Promise<HttpResponse> {
+  const read = await receiveResponse(conn, opts);
+  if (read.ok) return read.response;
+  throw new CheckFailure(responseFailure(read.problem, conn, opts));
+}
+
+// ─── Exchanges and assertions ───────────────────────────────────────────────────────────────────
 
 /** Bound on one small response from a working server (it takes a few milliseconds). */
 export const REPLY_MS = 2000;
@@ -59,7 +292,7 @@ export async function connectOrExplain(ctx: CheckContext, label?: string, after?
   } catch (err) {
     if (!(err instanceof WireError)) throw err;
     fail({
-      kind: err.kind === 'refused' ? 'crashed' : 'hung',
+      kind: kindOf(err),
       summary: after ? t(`${after.en}, a new client could not connect: ${err.text.en}`, `${after.zh}，新的客户端连不上了：${err.text.zh}`) : err.text,
       expected: t('the server keeps accepting connections for as long as it runs', '服务器只要在运行，就一直接受新连接'),
       hint: t(
@@ -231,7 +464,7 @@ export function earlyAnswer(conn: Conn, sent: number, total: number, parts: read
   const got = conn.peek();
   const how = got.length > 0 ? t(`answered (${got.length} bytes: ${escapeBytes(got, 40)})`, `就作出了回应（${got.length} 字节：${escapeBytes(got, 40)}）`) : t(conn.closed === 'reset' ? 'reset the connection' : 'closed the connection', conn.closed === 'reset' ? '就重置了连接' : '就关闭了连接');
   fail({
-    kind: got.length > 0 ? 'wrong' : conn.closed === 'reset' ? 'reset' : 'closed-early',
+    kind: got.length > 0 ? 'wrong' : kindOf(conn.closed ?? 'closed'),
     summary: t(
       `after only ${sent} of the request's ${total} bytes, before the empty line that ends its head, the server ${how.en}`,
       `请求共 ${total} 字节，服务器只收到前 ${sent} 字节、还没等到结束请求头的空行，${how.zh}`,
@@ -279,11 +512,8 @@ export async function expectOversizedRejected(ctx: CheckContext, target: () => s
       }
     }
     const bound = 2500;
-    let res: HttpResponse | undefined;
-    try {
-      res = await readResponse(conn, { timeoutMs: bound, what: t(`the answer to ${c.describe.en}`, `对${c.describe.zh}的回应`) });
-    } catch (err) {
-      if (!(err instanceof CheckFailure)) throw err;
+    const read = await receiveResponse(conn, { timeoutMs: bound });
+    if (!read.ok) {
       if (conn.closed === 'fin' || conn.closed === 'reset') {
         conn.abort();
         continue; // closing is an answer too (and a half-written response before it is forgiven)
@@ -303,6 +533,7 @@ export async function expectOversizedRejected(ctx: CheckContext, target: () => s
         reproduce: c.reproduce,
       });
     }
+    const res = read.response;
     if (res.status < 400 || res.status > 499) {
       fail({
         summary: t(`the answer to ${c.describe.en} was ${res.status} ${res.reason}`, `对${c.describe.zh}的回应是 ${res.status} ${res.reason}`),

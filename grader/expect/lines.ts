@@ -6,9 +6,9 @@
  */
 import { fail } from '../failure.ts';
 import { t, type Text } from '../i18n.ts';
-import type { FailureKind } from '../types.ts';
 import { type Conn, WireError, formatMs } from '../wire/conn.ts';
 import { escapeBytes, firstDifference } from '../wire/escape.ts';
+import { kindOf } from './kinds.ts';
 
 export const LF = 0x0a;
 export const CR = 0x0d;
@@ -16,14 +16,6 @@ export const CR = 0x0d;
 /** The longest line a reader accepts before it calls the server a flood (a line has no other bound). */
 const MAX_LINE_READ = 256 * 1024;
 
-const KIND: Record<string, FailureKind> = {
-  timeout: 'hung',
-  closed: 'closed-early',
-  reset: 'reset',
-  flooded: 'flooded',
-  refused: 'crashed',
-  aborted: 'hung',
-};
 
 /** A command that replays the exchange, or a function that makes one when a failure needs it. */
 export type Reproduce = string | (() => string | undefined);
@@ -74,7 +66,7 @@ export async function nextLine(conn: Conn, o: LineOptions, expected?: Text): Pro
   } catch (err) {
     if (!(err instanceof WireError)) throw err;
     const partial = conn.peek();
-    const kind = KIND[err.kind] ?? 'wrong';
+    const kind = kindOf(err);
     const ending =
       err.kind === 'timeout'
         ? t(`nothing more within ${formatMs(o.timeoutMs)}, and the connection stayed open`, `${formatMs(o.timeoutMs)} 内再没有数据，连接仍然开着`)
@@ -314,7 +306,7 @@ export class LineReader {
     const partial = this.rest;
     const timeout = err.kind === 'timeout' || err.kind === 'aborted';
     fail({
-      kind: KIND[err.kind] ?? 'wrong',
+      kind: kindOf(err),
       summary: partial.length > 0
         ? t(`${o.what.en}: only part of a line arrived, ${escapeBytes(partial, 120)} with no "\\n" after it; ${err.text.en}`, `${o.what.zh}：只收到了半行 ${escapeBytes(partial, 120)}，后面没有 "\\n"；${err.text.zh}`)
         : timeout

@@ -1,8 +1,10 @@
 /**
  * Length-prefixed frames, the wire format of stage 4: a 4-byte unsigned big-endian length N, then
- * N payload bytes. Building frames and describing how a byte stream was cut into writes; the
- * checks decide what is right.
+ * N payload bytes. Building frames, reading them back, describing how a byte stream was cut into
+ * writes and what a wrong length most likely means; grader/expect/frames.ts decides what is right.
  */
+import { type Conn, WireError } from './conn.ts';
+import { printfLiteral } from './escape.ts';
 
 export const HEADER_BYTES = 4;
 /** The largest payload the protocol allows (inclusive). */
@@ -74,4 +76,71 @@ export function describeDelivery(frameIndex: number, frames: readonly number[], 
     if (k !== frameIndex && frames[k]! < wEnd && frames[k + 1]! > wStart) sharedWith.push(k);
   }
   return { writes: cuts.length + 1, headerCuts: cuts.filter((c) => c < start + HEADER_BYTES).map((c) => c - start), sharedWith };
+}
+
+/** Either what was read, or what had come of it when the connection ended or went quiet. */
+export type FrameRead<T> = ({ ok: true } & T) | { ok: false; partial: Buffer; ending: WireError };
+
+/** Reads a frame's 4-byte header and the length it announces. */
+export async function readFrameHeader(conn: Conn, timeoutMs: number): Promise<FrameRead<{ header: Buffer; length: number }>> {
+  try {
+    const header = await conn.read(HEADER_BYTES, timeoutMs);
+    return { ok: true, header, length: header.readUInt32BE(0) };
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    return { ok: false, partial: conn.peek(), ending: err };
+  }
+}
+
+/** Reads `n` payload bytes. */
+export async function readFramePayload(conn: Conn, n: number, timeoutMs: number): Promise<FrameRead<{ payload: Buffer }>> {
+  try {
+    return { ok: true, payload: await conn.read(n, timeoutMs) };
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    return { ok: false, partial: conn.peek(), ending: err };
+  }
+}
+
+/**
+ * The likely reason a header announced `declared` where `expected` was right: the length written
+ * little-endian, the header counted in, or this frame and the next ones (`following`, sent right
+ * after it) answered as one. Undefined when none of these fits.
+ */
+export function lengthMistake(
+  declared: number,
+  expected: number,
+  following: readonly Buffer[] = [],
+): { cause: 'byte-order' } | { cause: 'counts-header' } | { cause: 'merged'; frames: number } | undefined {
+  // How many of the following frames, taken together with this one, add up to `declared`?
+  let together = 0;
+  let sum = expected;
+  for (const next of following) {
+    sum += HEADER_BYTES + next.length;
+    together++;
+    if (sum === declared) break;
+    if (sum > declared) {
+      together = 0;
+      break;
+    }
+  }
+  if (sum !== declared) together = 0;
+  if (declared === swapped32(expected)) return { cause: 'byte-order' };
+  if (declared === expected + HEADER_BYTES) return { cause: 'counts-header' };
+  if (together > 0) return { cause: 'merged', frames: together };
+  return undefined;
+}
+
+/**
+ * A command that replays this connection's writes against a server run by hand on port 9000: one
+ * small write as printf | nc | xxd, several as a node one-liner that keeps the same write boundaries.
+ */
+export function reproduceWrites(conn: Conn): string | undefined {
+  const writes = conn.events.flatMap((e) => (e.kind === 'send' ? [e.bytes] : []));
+  const total = writes.reduce((n, w) => n + w.length, 0);
+  if (total === 0 || total !== conn.sentTotal) return undefined;
+  if (writes.length === 1 && total <= 200) return `printf ${printfLiteral(writes[0]!)} | nc -N 127.0.0.1 9000 | xxd`;
+  if (total > 2400 || writes.length > 40) return undefined;
+  const list = writes.map((w) => `"${w.toString('base64')}"`).join(',');
+  return `node -e 'const w=[${list}].map(b=>Buffer.from(b,"base64")),s=require("net").connect(9000,"127.0.0.1",function go(){w.length?(s.write(w.shift()),setTimeout(go,20)):s.end()});s.on("data",d=>console.log(d))'`;
 }

@@ -8,6 +8,7 @@ import { defineStage } from '../../stage.ts';
 import type { Check } from '../../types.ts';
 import { WireError } from '../../wire/conn.ts';
 import { expectBytes, expectNothingMore } from '../../expect/bytes.ts';
+import { kindOf } from '../../expect/kinds.ts';
 
 /** Bound on waiting for a small echo: a working server answers in well under 10 ms. */
 const REPLY_MS = 1000;
@@ -96,7 +97,7 @@ const checks: Check[] = [
       } catch (err) {
         if (!(err instanceof WireError)) throw err;
         fail({
-          kind: err.kind === 'timeout' ? 'hung' : err.kind === 'reset' ? 'reset' : 'closed-early',
+          kind: kindOf(err),
           summary: t(
             `we kept sending (${conn.sentTotal} bytes so far) but no echo came back: ${err.text.en}`,
             `我们一直在发送（目前 ${conn.sentTotal} 字节），但没有收到任何回显：${err.text.zh}`,
@@ -289,7 +290,7 @@ const checks: Check[] = [
       }
       if (!got.equals(data)) {
         fail({
-          kind: how === 'reset' ? 'reset' : 'closed-early',
+          kind: kindOf(how),
           summary: t(
             `the server ${how === 'reset' ? 'reset' : 'closed'} the connection after echoing ${got.length} of ${size} bytes`,
             `服务器在回显了 ${got.length}/${size} 字节后就${how === 'reset' ? '重置' : '关闭'}了连接`,

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { loadSite, readSiteFile } from '../../site/site.ts';
 import { fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
-import type { Rng } from '../../rng.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check, CheckContext } from '../../types.ts';
 import { buildRequest, type RequestInit } from '../../wire/http.ts';

@@ -7,14 +7,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSite, readSiteFile, typesFor, type Site, type SiteFile } from '../../site/site.ts';
-import { CheckFailure, fail } from '../../failure.ts';
+import { fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
-import type { Rng } from '../../rng.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check, CheckContext } from '../../types.ts';
 import { type Conn, formatMs } from '../../wire/conn.ts';
 import { escapeBytes } from '../../wire/escape.ts';
-import { buildRequest, readResponse, requestName, takeLeftover, type HttpResponse, type RequestInit } from '../../wire/http.ts';
+import { buildRequest, receiveResponse, requestName, takeLeftover, type RequestInit } from '../../wire/http.ts';
 import {
   REPLY_MS,
   HINT_WHOLE_HEAD,
@@ -25,6 +24,7 @@ import {
   expectOversizedRejected,
   expectStatus,
   readExchange,
+  responseFailure,
   responseTo,
   sendWithoutEarlyAnswer,
   type Exchange,
@@ -294,13 +294,13 @@ const checks: Check[] = [
         const request = Buffer.from(`${line}\r\n\r\n`, 'latin1');
         const conn = await connectOrExplain(ctx, undefined, t('after earlier malformed requests', '在之前几个格式错误的请求之后'));
         await conn.send(request);
-        try {
-          await readResponse(conn, { timeoutMs: REPLY_MS, what: t(`the response to the request line ${escapeBytes(line)}`, `对请求行 ${escapeBytes(line)} 的响应`), hint });
-        } catch (err) {
-          if (!(err instanceof CheckFailure)) throw err;
+        const read = await receiveResponse(conn, { timeoutMs: REPLY_MS });
+        if (!read.ok) {
           // A malformed answer, or none, is forgiven if the server at least closes the connection.
           const { how } = await conn.readToEnd(REPLY_MS);
-          if (how !== 'fin' && how !== 'reset') throw err;
+          if (how !== 'fin' && how !== 'reset') {
+            fail(responseFailure(read.problem, conn, { timeoutMs: REPLY_MS, what: t(`the response to the request line ${escapeBytes(line)}`, `对请求行 ${escapeBytes(line)} 的响应`), hint }));
+          }
         }
         conn.abort();
       }
@@ -351,14 +351,7 @@ const checks: Check[] = [
         const conn = await connectOrExplain(ctx, `client (GET ${a.target.length > 60 ? a.target.slice(0, 57) + '…' : a.target})`, t('after earlier path traversal attempts', '在之前几次路径穿越尝试之后'));
         const request = buildRequest(get(a.target));
         await conn.send(request);
-        let res: HttpResponse | undefined;
-        let problem: unknown;
-        try {
-          res = await readResponse(conn, { timeoutMs: REPLY_MS, what: responseTo(`GET ${a.target}`) });
-        } catch (err) {
-          if (!(err instanceof CheckFailure)) throw err;
-          problem = err;
-        }
+        const read = await receiveResponse(conn, { timeoutMs: REPLY_MS });
         const got = allReceived(conn);
         const leaked = secrets.find((s) => got.includes(s.content.subarray(0, 40)));
         if (leaked) {
@@ -372,15 +365,16 @@ const checks: Check[] = [
             conn,
           });
         }
-        if (problem) {
+        if (!read.ok) {
           if (a.closeIsFine && conn.closed) continue;
-          throw problem;
+          fail(responseFailure(read.problem, conn, { timeoutMs: REPLY_MS, what: responseTo(`GET ${a.target}`) }));
         }
-        if (res!.status < 400 || res!.status > 499) {
+        const res = read.response;
+        if (res.status < 400 || res.status > 499) {
           fail({
-            summary: t(`GET ${a.target}, which points outside the document root, was answered ${res!.status} ${res!.reason}`, `GET ${a.target} 指向文档根目录之外，得到的回应却是 ${res!.status} ${res!.reason}`),
+            summary: t(`GET ${a.target}, which points outside the document root, was answered ${res.status} ${res.reason}`, `GET ${a.target} 指向文档根目录之外，得到的回应却是 ${res.status} ${res.reason}`),
             expected: t('a 4xx answer: 400 Bad Request, 403 Forbidden or 404 Not Found', '4xx 回应：400 Bad Request、403 Forbidden 或 404 Not Found'),
-            hint: res!.status >= 500 ? t('A path a client made up is the client\'s mistake, not the server\'s: answer 4xx, not 5xx. Catch the error (e.g. URIError from decodeURIComponent) and answer 400.', '客户端编造的路径是客户端的错，不是服务器的错：应该回应 4xx，而不是 5xx。捕获这个错误（例如 decodeURIComponent 抛出的 URIError），回应 400。') : a.leak,
+            hint: res.status >= 500 ? t('A path a client made up is the client\'s mistake, not the server\'s: answer 4xx, not 5xx. Catch the error (e.g. URIError from decodeURIComponent) and answer 400.', '客户端编造的路径是客户端的错，不是服务器的错：应该回应 4xx，而不是 5xx。捕获这个错误（例如 decodeURIComponent 抛出的 URIError），回应 400。') : a.leak,
             conn,
           });
         }

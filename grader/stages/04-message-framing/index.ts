@@ -10,7 +10,7 @@ import { t, type Text } from '../../i18n.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check } from '../../types.ts';
 import { type Conn, WireError, formatMs } from '../../wire/conn.ts';
-import { escapeBytes, firstDifference, printfLiteral } from '../../wire/escape.ts';
+import { escapeBytes } from '../../wire/escape.ts';
 import {
   HEADER_BYTES,
   MAX_PAYLOAD,
@@ -19,12 +19,14 @@ import {
   frameHeader,
   frameOffsets,
   hex,
+  reproduceWrites,
   reversed,
   swapped32,
   writeOffsets,
-  type Delivery,
 } from '../../wire/frames.ts';
 import { splitRandomly } from '../../expect/bytes.ts';
+import { describeTravel, expectFrame, expectNoMoreFrames, joinHints, plural } from '../../expect/frames.ts';
+import { kindOf } from '../../expect/kinds.ts';
 
 /** Bound on the first reply to a frame: a working server answers in a millisecond or two. */
 const REPLY_MS = 1500;
@@ -82,8 +84,10 @@ const HINT_HUNG_UP = t(
   "The server hung up without sending a single byte. If it does that the moment a client connects, that is the skeleton's socket.end(): replace it with frame handling.",
   '服务器一个字节都没发就挂断了。如果客户端一连上它就挂断，那是骨架代码里的 socket.end()：把它换成处理帧的代码。',
 );
-
-const KIND = { timeout: 'hung', closed: 'closed-early', reset: 'reset', flooded: 'flooded', refused: 'crashed', aborted: 'hung' } as const;
+const HINT_CLOSED_AT_ONCE = t(
+  "Keep the connection open and read from it: the skeleton ends every connection at once (socket.end()) so the grader can tell you what is missing — remove that line when you handle frames.",
+  '保持连接打开并从中读取：骨架代码一接受连接就调用 socket.end() 结束它，好让评测器告诉你缺了什么——开始处理帧之后把那一行删掉。',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Reading and judging replies.
@@ -104,8 +108,6 @@ interface ReplyOptions {
   following?: readonly Buffer[];
 }
 
-const plural = (n: number, word: string, words = `${word}s`): string => `${n} ${n === 1 ? word : words}`;
-
 function expectedFrame(payload: Buffer): Text {
   const n = payload.length;
   if (n === 0) return t('an empty frame back: just the header 00 00 00 00', '回复一个空帧：只有头部 00 00 00 00');
@@ -115,173 +117,27 @@ function expectedFrame(payload: Buffer): Text {
   );
 }
 
-function endedHow(err: WireError, timeoutMs: number): Text {
-  switch (err.kind) {
-    case 'timeout':
-      return t(`nothing more within ${formatMs(timeoutMs)}, and the connection stayed open`, `${formatMs(timeoutMs)} 内再没有数据，连接仍然开着`);
-    case 'closed':
-      return t('the server closed the connection', '服务器关闭了连接');
-    case 'reset':
-      return t('the connection was reset', '连接被重置');
-    case 'flooded':
-      return t('the server kept sending far more than asked (flooded)', '服务器发来的数据远超预期（数据泛滥）');
-    default:
-      return t('the check ran out of time', '本检查超时了');
-  }
-}
-
-/**
- * Could this be the untouched skeleton, which ends every connection at once? It looks like a server
- * that closed after one write without a byte back (and without our FIN), so the hint says both.
- */
-function mayBeSkeleton(conn: Conn): boolean {
-  const writes = conn.events.filter((e) => e.kind === 'send').length;
-  return conn.receivedTotal === 0 && writes <= 1 && !conn.events.some((e) => e.kind === 'fin-sent');
-}
-
-/** The skeleton's tell: the server hung up before we had sent a byte. */
-function closedBeforeWeSent(conn: Conn): boolean {
-  const fin = conn.events.findIndex((e) => e.kind === 'fin-received' || e.kind === 'reset-received');
-  const send = conn.events.findIndex((e) => e.kind === 'send');
-  return fin >= 0 && (send < 0 || fin < send);
-}
-
-/**
- * A command that replays this connection's writes against a server run by hand on port 9000: one
- * small write as printf | nc | xxd, several as a node one-liner that keeps the same write boundaries.
- */
-function replayCommand(conn: Conn): string | undefined {
-  const writes = conn.events.flatMap((e) => (e.kind === 'send' ? [e.bytes] : []));
-  const total = writes.reduce((n, w) => n + w.length, 0);
-  if (total === 0 || total !== conn.sentTotal) return undefined;
-  if (writes.length === 1 && total <= 200) return `printf ${printfLiteral(writes[0]!)} | nc -N 127.0.0.1 9000 | xxd`;
-  if (total > 2400 || writes.length > 40) return undefined;
-  const list = writes.map((w) => `"${w.toString('base64')}"`).join(',');
-  return `node -e 'const w=[${list}].map(b=>Buffer.from(b,"base64")),s=require("net").connect(9000,"127.0.0.1",function go(){w.length?(s.write(w.shift()),setTimeout(go,20)):s.end()});s.on("data",d=>console.log(d))'`;
-}
-
 /** Reads one reply frame and requires it to answer `payload`: same length, payload reversed. */
 async function expectReply(conn: Conn, payload: Buffer, o: ReplyOptions): Promise<void> {
-  const n = payload.length;
-  const want = reversed(payload);
-  const expected = expectedFrame(payload);
-  let head: Buffer;
-  try {
-    head = await conn.read(HEADER_BYTES, o.timeoutMs);
-  } catch (err) {
-    if (!(err instanceof WireError)) throw err;
-    const partial = conn.peek();
-    const ending = endedHow(err, o.timeoutMs);
-    if (partial.length > 0) {
-      fail({
-        kind: KIND[err.kind],
-        summary: t(
-          `${o.what.en}: only ${plural(partial.length, 'byte')} of a 4-byte header came back (${hex(partial)}), then ${ending.en}`,
-          `${o.what.zh}：4 字节的头部只回来了 ${partial.length} 字节（${hex(partial)}），然后${ending.zh}`,
-        ),
-        expected,
-        diff: { expected: encodeFrame(want), actual: partial },
-        hint: HINT_HEADER,
-        conn,
-        reproduce: replayCommand(conn),
-      });
-    }
-    if (closedBeforeWeSent(conn)) {
-      fail({
-        kind: 'closed-early',
-        summary: t(`${o.what.en}: the server closed the connection as soon as we connected, before we sent anything`, `${o.what.zh}：我们一连上，还没发送任何数据，服务器就关闭了连接`),
-        expected,
-        hint: t(
-          "Keep the connection open and read from it: the skeleton ends every connection at once (socket.end()) so the grader can tell you what is missing — remove that line when you handle frames.",
-          '保持连接打开并从中读取：骨架代码一接受连接就调用 socket.end() 结束它，好让评测器告诉你缺了什么——开始处理帧之后把那一行删掉。',
-        ),
-        conn,
-      });
-    }
-    fail({
-      kind: KIND[err.kind],
-      summary: err.kind === 'timeout'
-        ? t(`${o.what.en}: no reply within ${formatMs(o.timeoutMs)}; the connection stayed open`, `${o.what.zh}：${formatMs(o.timeoutMs)} 内没有回复，连接仍然开着`)
-        : t(`${o.what.en}: instead of a reply, ${ending.en}`, `${o.what.zh}：没有回复，而是${ending.zh}`),
-      expected,
-      hint: err.kind === 'timeout' ? o.hintSilent : o.skeletonHint !== false && mayBeSkeleton(conn) ? join2(HINT_HUNG_UP, o.hintClosed ?? o.hintSilent) : (o.hintClosed ?? o.hintSilent),
-      conn,
-      reproduce: replayCommand(conn),
-    });
-  }
-
-  const declared = head.readUInt32BE(0);
-  if (declared !== n) wrongHeader(conn, head, payload, declared, o);
-
-  let body: Buffer;
-  try {
-    body = await conn.read(n, o.timeoutMs);
-  } catch (err) {
-    if (!(err instanceof WireError)) throw err;
-    const partial = conn.peek();
-    if (firstDifference(want.subarray(0, partial.length), partial) >= 0) wrongPayload(conn, payload, partial, o);
-    const ending = endedHow(err, o.timeoutMs);
-    fail({
-      kind: KIND[err.kind],
-      summary: t(
-        `${o.what.en}: the reply's header announced ${n} bytes but only ${partial.length} followed, then ${ending.en}`,
-        `${o.what.zh}：回复的头部声明了 ${n} 字节，但后面只跟了 ${partial.length} 字节，然后${ending.zh}`,
-      ),
-      expected,
-      diff: { expected: encodeFrame(want), actual: Buffer.concat([head, partial]) },
-      hint: join2(t('Reply only when the whole frame has arrived, and send the whole reply.', '等整个帧都到了再回复，并且把回复完整发出。'), HINT_SPLIT),
-      conn,
-      reproduce: replayCommand(conn),
-    });
-  }
-  if (!body.equals(want)) wrongPayload(conn, payload, body, o);
-}
-
-function join2(a: Text, b: Text): Text {
-  return t(`${a.en} ${b.en}`, `${a.zh}${b.zh}`);
-}
-
-function wrongHeader(conn: Conn, head: Buffer, payload: Buffer, declared: number, o: ReplyOptions): never {
-  const n = payload.length;
-  const says = t(`the reply's header is ${hex(head)}, which says ${declared} bytes`, `回复的头部是 ${hex(head)}，表示 ${declared} 字节`);
-  let story: Text;
-  let hint: Text;
-  // How many of the following frames, taken together with this one, add up to `declared`?
-  let together = 0;
-  let sum = n;
-  for (const next of o.following ?? []) {
-    sum += HEADER_BYTES + next.length;
-    together++;
-    if (sum === declared) break;
-    if (sum > declared) {
-      together = 0;
-      break;
-    }
-  }
-  if (sum !== declared) together = 0;
-  if (declared === swapped32(n)) {
-    story = t(`: that is ${n} with its bytes in the wrong order — little-endian`, `：这是把 ${n} 的字节顺序弄反了——小端序`);
-    hint = HINT_BIG_ENDIAN;
-  } else if (declared === n + HEADER_BYTES) {
-    story = t(`: ${n} + 4 — it counts the 4 header bytes too`, `：${n} + 4——把 4 字节头部也算进去了`);
-    hint = HINT_HEADER;
-  } else if (together > 0) {
-    story = t(
-      `: exactly this frame and the next ${plural(together, 'frame')} taken together, headers included — frames that arrived in one read were answered as one message`,
-      `：正好是这个帧加上后面 ${together} 个帧的总长度（连同它们的头部）——同一次读取到的几个帧被当成一条消息回复了`,
-    );
-    hint = HINT_LOOP;
-  } else {
-    story = t(`, but the frame we sent carried ${plural(n, 'payload byte')}`, `，但我们发送的帧带有 ${n} 个负载字节`);
-    hint = o.hintWrong ?? HINT_HEADER;
-  }
-  fail({
-    summary: t(`${o.what.en}: ${says.en}${story.en}`, `${o.what.zh}：${says.zh}${story.zh}`),
+  const hintClosed = o.hintClosed ?? o.hintSilent;
+  await expectFrame(conn, reversed(payload), {
+    what: o.what,
+    timeoutMs: o.timeoutMs,
     expected: expectedFrame(payload),
-    diff: { expected: encodeFrame(reversed(payload)), actual: Buffer.concat([head, conn.peek()]) },
-    hint,
-    conn,
-    reproduce: replayCommand(conn),
+    following: o.following,
+    hints: {
+      silent: o.hintSilent,
+      closed: hintClosed,
+      hungUp: o.skeletonHint !== false ? HINT_HUNG_UP : undefined,
+      closedBeforeSending: HINT_CLOSED_AT_ONCE,
+      partialHeader: HINT_HEADER,
+      payloadCutShort: joinHints(t('Reply only when the whole frame has arrived, and send the whole reply.', '等整个帧都到了再回复，并且把回复完整发出。'), HINT_SPLIT),
+      byteOrder: HINT_BIG_ENDIAN,
+      countsHeader: HINT_HEADER,
+      merged: HINT_LOOP,
+      wrongLength: o.hintWrong ?? HINT_HEADER,
+    },
+    wrongPayload: (got) => wrongPayload(conn, payload, got, o),
   });
 }
 
@@ -322,43 +178,8 @@ function wrongPayload(conn: Conn, payload: Buffer, got: Buffer, o: ReplyOptions)
     diff: { expected: want, actual: got },
     hint,
     conn,
-    reproduce: replayCommand(conn),
+    reproduce: reproduceWrites(conn),
   });
-}
-
-/** After the last reply, nothing else may arrive for `ms`. */
-async function expectNoMoreReplies(conn: Conn, ms: number, replies: number): Promise<void> {
-  const extra = await conn.drainFor(ms);
-  if (extra.length > 0) {
-    fail({
-      summary: t(
-        `after the ${plural(replies, 'expected reply', 'expected replies')}, the server sent ${extra.length} more bytes: ${escapeBytes(extra, 48)}`,
-        `在预期的 ${replies} 个回复之后，服务器又多发了 ${extra.length} 字节：${escapeBytes(extra, 48)}`,
-      ),
-      expected: t('exactly one reply per frame, nothing else', '每个帧恰好一个回复，没有别的'),
-      hint: t('Send exactly one frame back per complete frame received: no greeting, no newline, no second copy.', '每收到一个完整的帧，就恰好发回一个帧：不要欢迎语，不要换行，不要重复发送。'),
-      conn,
-      reproduce: replayCommand(conn),
-    });
-  }
-}
-
-function describeTravel(d: Delivery): Text {
-  const parts: Text[] = [];
-  if (d.writes === 1) parts.push(t('it travelled in one write', '整帧在一次写入中发出'));
-  else {
-    const cut = d.headerCuts.length ? t(`, one cut inside its header after ${plural(d.headerCuts[0]!, 'byte')}`, `，其中一刀切在头部第 ${d.headerCuts[0]} 字节之后`) : t('', '');
-    parts.push(t(`it was split over ${d.writes} writes${cut.en}`, `被拆成 ${d.writes} 次写入${cut.zh}`));
-  }
-  if (d.sharedWith.length > 0) {
-    const frames = d.sharedWith.slice(0, 4).map((k) => k + 1);
-    const more = d.sharedWith.length > 4;
-    parts.push(t(
-      `${d.writes === 1 ? 'that' : 'its first'} write also carried ${frames.length === 1 && !more ? 'frame' : 'frames'} ${frames.join(', ')}${more ? ', …' : ''}`,
-      `${d.writes === 1 ? '这次' : '第一次'}写入里还带着第 ${frames.join('、')}${more ? '……' : ''} 帧`,
-    ));
-  }
-  return t(parts.map((p) => p.en).join('; '), parts.map((p) => p.zh).join('；'));
 }
 
 function textPayload(rng: { word(): string }, label: string): Buffer {
@@ -390,7 +211,7 @@ const checks: Check[] = [
           `如果你的服务器是因为认为这个帧太大才关闭的，检查一下字节序：${hex(frameHeader(n))} 按大端序（readUInt32BE）读是 ${n}，按小端序读却是 ${swapped32(n)}——超过了 1 MiB 的上限。`,
         ),
       });
-      await expectNoMoreReplies(conn, 60, 1);
+      await expectNoMoreFrames(conn, 60, 1);
     },
   },
   {
@@ -446,7 +267,7 @@ const checks: Check[] = [
           hintWrong: HINT_LOOP,
         });
       }
-      await expectNoMoreReplies(conn, 60, count);
+      await expectNoMoreFrames(conn, 60, count);
     },
   },
   {
@@ -561,7 +382,7 @@ const checks: Check[] = [
           expected: t('no reply to the oversize frame: the connection closes', '不回复超限帧：直接关闭连接'),
           hint: HINT_LIMIT,
           conn,
-          reproduce: replayCommand(conn),
+          reproduce: reproduceWrites(conn),
         });
       }
       if (how === 'open') {
@@ -574,7 +395,7 @@ const checks: Check[] = [
           expected: t(`the server closes the connection within ${formatMs(CLOSE_MS)} of the header`, `收到头部后 ${formatMs(CLOSE_MS)} 内服务器关闭连接`),
           hint: HINT_LIMIT,
           conn,
-          reproduce: replayCommand(conn),
+          reproduce: reproduceWrites(conn),
         });
       }
       // Closed (FIN or reset — either is a refusal). Now the server must still serve others.
@@ -593,7 +414,7 @@ const checks: Check[] = [
           expected: t('only the offending connection closes; the server keeps serving others', '只关闭出问题的那个连接；服务器继续服务其他人'),
           hint: survive,
           conn,
-          reproduce: replayCommand(conn),
+          reproduce: reproduceWrites(conn),
         });
       }
       // A server that is dying may still accept client 2 for a moment, then drop it: same story.
@@ -790,7 +611,7 @@ const checks: Check[] = [
                 "末尾残缺的帧直接丢弃，不要回复：'end' 触发时缓冲区里剩下的不是一条消息。只有长度头部能说明一个帧在哪里结束。",
               ),
               conn,
-              reproduce: replayCommand(conn),
+              reproduce: reproduceWrites(conn),
             });
           }
           if (how === 'open') {
@@ -806,17 +627,17 @@ const checks: Check[] = [
                 "客户端半关闭时，socket 会触发 'end'：不会再有字节到来，残缺的帧永远不会完整。这时调用 socket.end()（除非创建服务器时设置了 allowHalfOpen: true，否则 Node 会自动这么做）。",
               ),
               conn,
-              reproduce: replayCommand(conn),
+              reproduce: reproduceWrites(conn),
             });
           }
           if (how !== 'fin') {
             fail({
-              kind: how === 'flooded' ? 'flooded' : 'reset',
+              kind: kindOf(how),
               summary: t(`${plan.label}: after the replies, the connection was ${how === 'reset' ? 'reset' : 'flooded'} instead of closed normally`, `${plan.label}：回复之后，连接${how === 'reset' ? '被重置了' : '数据泛滥'}，而不是正常关闭`),
               expected: t('a normal close (FIN)', '正常关闭（FIN）'),
               hint: t('Close with socket.end(), which sends a FIN after the data already written — not socket.destroy() while bytes are still unread.', '用 socket.end() 关闭，它会在已写出的数据之后发送 FIN——不要在还有未读字节时调用 socket.destroy()。'),
               conn,
-              reproduce: replayCommand(conn),
+              reproduce: reproduceWrites(conn),
             });
           }
         }),

@@ -13,6 +13,7 @@ import { LineReader, expectClose, expectLine, expectLineLike, expectNoLine, type
 import { readSlowly } from '../../wire/adversary.ts';
 import { type Conn, WireError } from '../../wire/conn.ts';
 import { escapeBytes } from '../../wire/escape.ts';
+import { kindOf } from '../../expect/kinds.ts';
 
 /** Bound on a line the server owes: a working server sends it within a millisecond or two. */
 export const REPLY_MS = 1000;
@@ -190,14 +191,6 @@ export interface Member {
   conn: Conn;
 }
 
-const KIND: Record<string, FailureKind> = {
-  timeout: 'hung',
-  closed: 'closed-early',
-  reset: 'reset',
-  flooded: 'flooded',
-  refused: 'crashed',
-  aborted: 'hung',
-};
 
 /** Could this be the untouched skeleton, which hangs up on every client at once? */
 function mayBeSkeleton(conn: Conn): boolean {
@@ -430,7 +423,7 @@ export function chat(body: (room: Room, ctx: CheckContext) => Promise<void>): (c
         throw err;
       }
       if (err instanceof WireError) {
-        throw new CheckFailure({ kind: KIND[err.kind] ?? 'wrong', summary: err.text, conn: err.conn, reproduce: room.replay() ?? '' });
+        throw new CheckFailure({ kind: kindOf(err), summary: err.text, conn: err.conn, reproduce: room.replay() ?? '' });
       }
       throw err;
     }

@@ -1,0 +1,26 @@
+/**
+ * The one place a wire outcome becomes a failure kind. The wire layer says what happened (the
+ * server closed, reset, went quiet, flooded us, or was gone); which verdict that is belongs here,
+ * so the engine, every assertion module and every stage label the same event the same way.
+ */
+import type { FailureKind } from '../types.ts';
+import { WireError, type WireErrorKind } from '../wire/conn.ts';
+
+/** How a wait ended: a `WireError`'s kind, or `'fin'` as `Conn.readToEnd` reports a close. */
+export type WireOutcome = WireErrorKind | 'fin';
+
+const KIND_OF: Record<WireOutcome, FailureKind> = {
+  timeout: 'hung',
+  closed: 'closed-early',
+  fin: 'closed-early',
+  reset: 'reset',
+  flooded: 'flooded',
+  // Nothing listens any more: the server is gone.
+  refused: 'crashed',
+  // We gave up (the check's bound ran out): from the learner's side the server did not answer.
+  aborted: 'hung',
+};
+
+export function kindOf(outcome: WireError | WireOutcome): FailureKind {
+  return KIND_OF[outcome instanceof WireError ? outcome.kind : outcome];
+}
