@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { explainFailures, grade, has, repoRoot } from './helpers.ts';
 
 it.skipIf(!has('python3'))('a chat room in Python (asyncio, through --cmd) passes stage 5', async () => {
-  const script = path.join(repoRoot, 'test', 'fixtures', '05-chat-room-python', 'chat.py');
+  const script = path.join(repoRoot, 'test', 'fixtures', 'python', 'chat-room.py');
   for (const seed of [1, 2]) {
     const r = await grade(5, { kind: 'shell', command: `exec python3 ${script} {port}` }, seed, { includeTeacherOnly: true });
     expect(r.passed, `seed ${seed}:\n${explainFailures(r)}`).toBe(true);
