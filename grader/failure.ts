@@ -42,6 +42,7 @@ export function summarizeWire(conn: Conn): WireSummary {
   const recv = Buffer.concat(conn.events.flatMap((e) => (e.kind === 'recv' ? [e.bytes] : [])));
   const endEvent = conn.events.find((e) => e.kind === 'fin-received' || e.kind === 'reset-received' || e.kind === 'flooded');
   const last = conn.events[conn.events.length - 1];
+  const notes = conn.events.flatMap((e) => (e.kind === 'note' ? [{ atMs: e.at, text: e.text }] : []));
   return {
     label: conn.label,
     writes: sends.length,
@@ -54,6 +55,7 @@ export function summarizeWire(conn: Conn): WireSummary {
     receivedPreview: escapeBytes(recv),
     ending: endEvent?.kind === 'fin-received' ? 'fin' : endEvent?.kind === 'reset-received' ? 'reset' : endEvent?.kind === 'flooded' ? 'flooded' : undefined,
     elapsedMs: last ? last.at : 0,
+    ...(notes.length ? { notes } : {}),
   };
 }
 

@@ -78,6 +78,8 @@ export interface WireSummary {
   ending?: 'fin' | 'reset' | 'flooded';
   /** Milliseconds from connect to the last event. */
   elapsedMs: number;
+  /** What the client did beyond its bytes (stopped reading, paused), with when, in order. */
+  notes?: { atMs: number; text: Text }[];
 }
 
 export interface Failure {

@@ -22,7 +22,7 @@ export function checkToJson(r: CheckResult, lang: Lang): Record<string, unknown>
           kind: f.kind,
           ...(f.expected ? { expected: say(f.expected, lang) } : {}),
           ...(f.hint ? { hint: say(f.hint, lang) } : {}),
-          ...(f.wire ? { wire: f.wire } : {}),
+          ...(f.wire ? { wire: { ...f.wire, ...(f.wire.notes ? { notes: f.wire.notes.map((n) => ({ atMs: n.atMs, text: say(n.text, lang) })) } : {}) } } : {}),
           ...(f.diff ? { diff: f.diff } : {}),
           ...(f.caret ? { caret: { line: f.caret.line, caret: f.caret.caret, note: say(f.caret.note, lang) } } : {}),
           ...(f.reproduce ? { reproduce: f.reproduce } : {}),

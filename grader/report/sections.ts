@@ -7,6 +7,7 @@
  */
 import { say, t, type Lang, type Text } from '../i18n.ts';
 import type { CheckResult, FailureKind, WireSummary } from '../types.ts';
+import { formatMs } from '../wire/conn.ts';
 import { FAILURE_KIND_LABEL, SECTION_LABEL, type SectionKey } from './labels.ts';
 
 /**
@@ -91,7 +92,11 @@ export function failureSections(r: CheckResult, lang: Lang, opts: SectionOptions
   if (f.caret) add('where', [code(f.caret.line), code(`${f.caret.caret} ${s(f.caret.note)}`)]);
   if (f.wire) {
     const w = f.wire;
-    add('sent', [prose(s(describeSent(w))), ...(w.sentBytes > 0 ? [{ kind: 'bytes' as const, text: w.sentPreview }] : [])]);
+    add('sent', [
+      prose(s(describeSent(w))),
+      ...(w.notes ?? []).map((n) => prose(`${formatMs(n.atMs)}: ${s(n.text)}`)),
+      ...(w.sentBytes > 0 ? [{ kind: 'bytes' as const, text: w.sentPreview }] : []),
+    ]);
     add('received', [prose(s(describeReceived(w))), ...(w.receivedBytes > 0 ? [{ kind: 'bytes' as const, text: w.receivedPreview }] : [])]);
   }
   // The first line says what differs; the rows under it line up byte by byte.

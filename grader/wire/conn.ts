@@ -16,7 +16,9 @@ export type WireEvent =
   | { at: number; kind: 'reset-sent' }
   | { at: number; kind: 'fin-received' }
   | { at: number; kind: 'reset-received'; code: string }
-  | { at: number; kind: 'flooded'; limit: number };
+  | { at: number; kind: 'flooded'; limit: number }
+  /** What the client did that bytes alone do not show ("stopped reading", "paused 1.2 s"). */
+  | { at: number; kind: 'note'; text: Text };
 
 type NewEvent = WireEvent extends infer E ? (E extends WireEvent ? Omit<E, 'at'> : never) : never;
 
@@ -125,6 +127,14 @@ export class Conn {
     opts.signal?.addEventListener('abort', () => conn.abort(), { once: true });
     if (opts.signal?.aborted) conn.abort();
     return conn;
+  }
+
+  /**
+   * Puts a behaviour of this client into its transcript, so a failure shows it: adversarial helpers
+   * call it ("client 2 stopped reading") when they change how the client behaves.
+   */
+  note(text: Text): void {
+    this.record({ kind: 'note', text });
   }
 
   private record(e: NewEvent): void {
