@@ -79,7 +79,12 @@ const results: Record<string, unknown> = {
 
 // 1. One stage on the solution, beside the floor: an npm run of a no-op plus one server start.
 if (parts.has('1')) {
-  const npmNoop = stats(repeat(runs, () => timed(npm, ['run', '-s', 'bench:noop']).ms));
+  // npm's own cost, measured on a throw-away package whose one script does nothing (the kit's
+  // package.json offers learners no such script).
+  const noopDir = mkdtempSync(path.join(os.tmpdir(), 'socklab-bench-npm-'));
+  writeFileSync(path.join(noopDir, 'package.json'), JSON.stringify({ name: 'noop', private: true, scripts: { noop: 'true' } }));
+  const npmNoop = stats(repeat(runs, () => timed(npm, ['run', '-s', 'noop'], { cwd: noopDir }).ms));
+  rmSync(noopDir, { recursive: true, force: true });
   const starts: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-bench-'));

@@ -5,7 +5,7 @@
  * fallback, and the test shows what happens there — and that the class results say so.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -333,4 +333,18 @@ describe('8: temp folders of a killed grader', () => {
     await alive.exited;
   });
 
+  it("leaves alone a folder made in another pid namespace, whose grader this one cannot see", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sweep-test-'));
+    try {
+      // A pid that does not run here: in our namespace that grader is dead, in its own it may not be.
+      for (const [name, ns] of [['socklab-elsewhere', 'pid:[1]'], ['socklab-here', readlinkSync('/proc/self/ns/pid')]] as const) {
+        mkdirSync(path.join(dir, name));
+        writeFileSync(path.join(dir, `.${name}.owner`), `4194303 12345 ${ns}\n`);
+      }
+      expect(sweepStaleTempDirs(dir).map((f) => path.basename(f))).toEqual(['socklab-here']);
+      expect(existsSync(path.join(dir, 'socklab-elsewhere'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -29,16 +29,19 @@ export function untrack(pgid: number): void {
 const tempDirs = new Set<string>();
 
 /**
- * Next to each temporary folder, a hidden `.<folder>.owner` names the grader that made it (pid and
- * start time), so a later grader can tell a dead grader's leftovers from a live one's folder.
+ * Next to each temporary folder, a hidden `.<folder>.owner` names the grader that made it (pid,
+ * start time and pid namespace), so a later grader can tell a dead grader's leftovers from a live
+ * one's folder. The namespace matters: a grader inside a sandbox (a class lane's worker) cannot see
+ * the processes outside it, and must not take a live grader's folder there for a dead one's.
  */
+const pidNamespace = (pid: number | 'self'): string => readlinkSyncSafe(`/proc/${pid}/ns/pid`);
 const ownerRecord = (dir: string): string => path.join(path.dirname(dir), `.${path.basename(dir)}.owner`);
 
 /** Temporary folders (document roots) to remove even if the grader is interrupted. */
 export function trackTempDir(dir: string): void {
   tempDirs.add(dir);
   try {
-    writeFileSync(ownerRecord(dir), `${process.pid} ${startTime(process.pid) ?? 0}\n`);
+    writeFileSync(ownerRecord(dir), `${process.pid} ${startTime(process.pid) ?? 0} ${pidNamespace('self') || '-'}\n`);
   } catch {
     /* a read-only parent: the folder is then not ours to sweep later either */
   }
@@ -195,14 +198,16 @@ export function sweepStaleTempDirs(dir = os.tmpdir()): string[] {
   for (const name of names) {
     if (!name.startsWith('.socklab-') || !name.endsWith('.owner')) continue;
     const record = path.join(dir, name);
-    let pid: number;
-    let started: number;
+    let fields: string[];
     try {
-      [pid, started] = readFileSync(record, 'utf8').trim().split(' ').map(Number) as [number, number];
+      fields = readFileSync(record, 'utf8').trim().split(' ');
     } catch {
       continue;
     }
+    const [pid, started] = fields.slice(0, 2).map(Number) as [number, number];
     if (!Number.isInteger(pid) || pid <= 0) continue;
+    // Made in another pid namespace: its grader may live where this one cannot see it.
+    if ((fields[2] ?? '-') !== (pidNamespace('self') || '-')) continue;
     const now = startTime(pid);
     if (now !== undefined && (started === 0 || now === started)) continue; // its grader still runs
     const folder = path.join(dir, name.slice(1, -'.owner'.length));
