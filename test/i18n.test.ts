@@ -80,9 +80,10 @@ function messagesInSource(): Pair[] {
       return undefined; // a variable: checked where it was written
     };
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.arguments.length === 2) {
+      // bin.mjs's say(en, zh, zhTW) also carries the Traditional text (checked in i18n-zh-tw.test.ts).
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.arguments.length >= 2) {
         const name = node.expression.text;
-        if (name === 't' || (name === 'say' && rel.endsWith('bin.mjs'))) {
+        if ((name === 't' && node.arguments.length === 2) || (name === 'say' && rel.endsWith('bin.mjs'))) {
           const en = literal(node.arguments[0]!);
           const zh = literal(node.arguments[1]!);
           if (en !== undefined && zh !== undefined) {
