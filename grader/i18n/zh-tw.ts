@@ -22,7 +22,6 @@ export const OVERRIDES: Readonly<Record<string, string>> = {
   套接字: '通訊端', // OpenCC keeps 套接字; Taiwan's man pages and Microsoft's docs say 通訊端
   进程: '行程', // OpenCC: 程序, which a learner reads as 程式 (program); OS textbooks say 行程
   进程组: '行程群組',
-  数据包: '封包',
   报文段: '區段', // a TCP segment
   协议: '協定',
   头部: '標頭', // an HTTP or frame header
@@ -73,11 +72,9 @@ export const OVERRIDES: Readonly<Record<string, string>> = {
   最多只: '最多只',
   这只: '這只',
   是只: '是只',
-  // Quotation marks: Taiwan writes 「」 and 『』.
+  // Quotation marks: Taiwan writes 「」.
   '“': '「',
   '”': '」',
-  '‘': '『',
-  '’': '』',
 };
 
 /** OpenCC's conversion config, as opencc-js ships it. */
