@@ -190,3 +190,34 @@ describe('READMEs', () => {
     }
   });
 });
+
+describe('one word per concept', () => {
+  /**
+   * A hint in grader/expect/ (another branch is rewriting that folder) still calls the README's
+   * Python server "the seed's". Listed here so this test names it; once fixed, the entry must go.
+   */
+  const NOT_YET = ["This is exactly what the seed's single recv(4096) gets wrong."];
+
+  it('种子 / "seed" is only the random seed; the starting server is 骨架代码 (the skeleton), the README\'s Python server is not "the seed"', () => {
+    const misuse = (p: Pair): boolean =>
+      /种子(代码|服务器|里|中的)|seed's|seed code|seed server/.test(`${p.zh}\n${p.en}`) || (p.zh.includes('种子') && !/\bseed\b/i.test(p.en));
+    const bad = messagesInSource().filter(misuse);
+    for (const known of NOT_YET) expect(bad.some((p) => p.en.includes(known)), `fixed now? remove "${known}" from NOT_YET`).toBe(true);
+    expect(bad.filter((p) => !NOT_YET.some((k) => p.en.includes(k))).map((p) => `${p.where}: ${p.en} / ${p.zh}`)).toEqual([]);
+  });
+
+  it('the READMEs assume no lecture, and 种子 in them is the random seed', () => {
+    const docs = [...readdirSync(path.join(repoRoot, 'exercises')).map((d) => `exercises/${d}`), '.'].flatMap((dir) =>
+      ['README.md', 'README.zh-CN.md'].map((name) => path.join(repoRoot, dir, name)),
+    );
+    for (const file of docs) {
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      expect(text, file).not.toMatch(/\blecture|课上|种子代码|seed's/);
+    }
+  });
+});
