@@ -121,6 +121,24 @@ describe('languages', () => {
     expect(say(text, 'zh-TW')).toBe('伺服器關閉了連線');
   });
 
+  it('English and Simplified Chinese never load OpenCC; the first zh-TW text does, once', async () => {
+    const probe = `
+      import { createRequire } from 'node:module';
+      const { say, t } = await import(${JSON.stringify(path.join(repoRoot, 'grader', 'i18n.ts'))});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('opencc-js')).length;
+      const text = t('the server closed the connection', '服务器关闭了连接');
+      const steps = [];
+      say(text, 'en'); say(text, 'zh-CN'); steps.push(loaded());
+      say(text, 'zh-TW'); steps.push(loaded());
+      say(t('a', '另一条消息'), 'zh-TW'); steps.push(loaded());
+      console.log(JSON.stringify(steps));`;
+    const r = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: repoRoot });
+    const [before, after, again] = JSON.parse(String(r.stdout)) as number[];
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0);
+    expect(again).toBe(after);
+  });
+
   it('--lang and the locale: zh_TW, zh_HK, zh_MO, zh-Hant are Traditional; zh_CN, zh_SG, zh are Simplified', () => {
     for (const name of ['zh-TW', 'zh_TW.UTF-8', 'zh_HK.Big5', 'zh_MO', 'zh-Hant', 'zh-Hant-TW', 'ZH-tw']) expect(langOf(name), name).toBe('zh-TW');
     for (const name of ['zh-CN', 'zh_CN.UTF-8', 'zh_SG', 'zh', 'zh-Hans-HK']) expect(langOf(name), name).toBe('zh-CN');

@@ -126,7 +126,7 @@ function painter(key: SectionKey, c: Colors): (line: string) => string {
 function renderRepeat(r: CheckResult, same: string, opts: TerminalOptions, c: Colors): string {
   const s = (x: Text | string): string => say(x, opts.lang);
   const kind = s(FAILURE_KIND_LABEL[r.failure!.kind]);
-  return c.red(`✘ ${r.id} ${s(r.title)}`) + c.dim(`  (${kind}) `) + s(t(`— same cause as ${same}`, `——原因同 ${same}`));
+  return c.red(`✘ ${r.id} ${s(r.title)}`) + c.dim(`  (${kind})`) + s(t(` — same cause as ${same}`, `——原因同 ${same}`));
 }
 
 function renderFailure(r: CheckResult, opts: TerminalOptions, c: Colors): string[] {
