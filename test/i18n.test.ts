@@ -167,7 +167,7 @@ describe('READMEs', () => {
     }
   });
 
-  it('each pair of exercise READMEs has the same commands to type (one is not behind the other)', () => {
+  it('each pair of READMEs (the kit\'s and every exercise\'s) has the same commands to type (one is not behind the other)', () => {
     const commands = (file: string): string[] => {
       const text = readFileSync(file, 'utf8');
       const blocks = [...text.matchAll(/```(?:sh|bash|console)?\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -177,16 +177,16 @@ describe('READMEs', () => {
         .filter((l) => /^(npm|npx|nc|printf|PORT=|curl|node|head|sudo|ss)\b/.test(l))
         .sort();
     };
-    for (const s of stages) {
-      const en = path.join(repoRoot, 'exercises', s.slug, 'README.md');
-      const zh = path.join(repoRoot, 'exercises', s.slug, 'README.zh-CN.md');
+    for (const dir of [...stages.map((s) => path.join('exercises', s.slug)), '.']) {
+      const en = path.join(repoRoot, dir, 'README.md');
+      const zh = path.join(repoRoot, dir, 'README.zh-CN.md');
       let pair: [string[], string[]];
       try {
         pair = [commands(en), commands(zh)];
       } catch {
         continue; // a missing file is reported by the test above
       }
-      expect(pair[1], `exercises/${s.slug}: commands in README.zh-CN.md vs README.md`).toEqual(pair[0]);
+      expect(pair[1], `${dir}: commands in README.zh-CN.md vs README.md`).toEqual(pair[0]);
     }
   });
 });
