@@ -17,8 +17,6 @@ import { createRequire } from 'node:module';
  * overlaps at the same place (longest first) and its value is used as it is.
  */
 export const OVERRIDES: Readonly<Record<string, string>> = {
-  // Terms. OpenCC converts characters and common phrases; these are the words of a Taiwanese
-  // textbook on network programming where it says something else.
   套接字: '通訊端', // OpenCC keeps 套接字; Taiwan's man pages and Microsoft's docs say 通訊端
   进程: '行程', // OpenCC: 程序, which a learner reads as 程式 (program); OS textbooks say 行程
   进程组: '行程群組',
