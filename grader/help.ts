@@ -15,7 +15,8 @@ const HELP = t(
   npm run grade 3               grade stage 3 (exercises/03-*/server.ts)
   npm run grade -- 3 --watch    re-grade stage 3 each time you save (Ctrl-C to stop)
   npm run hint 3                hints for stage 3, one at a time
-  npm run grade -- 1 --json     flags go after "--" (npm keeps flags before it for itself)
+  npm run -s grade -- 1 --json  flags go after "--" (npm keeps flags before it for itself);
+                                -s keeps npm's own lines off stdout, leaving the JSON alone
 
 Options:
   --watch             re-grade whenever a file in the exercise's folder changes; Enter re-grades now
@@ -27,7 +28,8 @@ Options:
   --check <ids>       run only these checks, e.g. --check 1.3,1.9
   --json              print one JSON document on stdout and nothing else
   --verbose           show every failure in full
-  --lang <en|zh-CN>   language of messages (default: from LANG / LC_ALL)
+  --lang <lang>       en, zh-CN (Simplified Chinese) or zh-TW (Traditional Chinese) messages
+                      (default: from LC_ALL / LC_MESSAGES / LANG)
   --format <f>        terminal (default), json, or github: a Markdown summary to
                       $GITHUB_STEP_SUMMARY and an annotation per failing check (Actions)
   --list              list the stages
@@ -42,14 +44,15 @@ Teachers (docs/teachers.md):
   --only <ids>        regrade only these students, e.g. --only alice,bob (updates --out)
 
 Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server did not start,
-4 the machine is not ready (Node too old, dependencies missing), 130 interrupted.`,
+4 the machine is not ready (Node too old, dependencies missing, Windows without WSL), 130 interrupted.`,
   `用法：npm run grade -- [关卡] [选项]
 
   npm run grade                 评测所有关卡，显示你的进度
   npm run grade 3               评测第 3 关（exercises/03-*/server.ts）
   npm run grade -- 3 --watch    每次保存都重新评测第 3 关（按 Ctrl-C 退出）
   npm run hint 3                第 3 关的提示，一次一条
-  npm run grade -- 1 --json     选项要写在 "--" 后面（"--" 之前的选项会被 npm 自己拿走）
+  npm run -s grade -- 1 --json  选项要写在 "--" 后面（"--" 之前的选项会被 npm 自己拿走）；
+                                -s 让 npm 不往标准输出写它自己的行，只留下 JSON
 
 选项：
   --watch             练习文件夹里有文件变化就重新评测；按回车立即重新评测
@@ -61,7 +64,8 @@ Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server 
   --check <编号>      只运行这些检查，例如 --check 1.3,1.9
   --json              在标准输出上只打印一个 JSON 文档
   --verbose           完整显示每一项失败
-  --lang <en|zh-CN>   消息语言（默认根据 LANG / LC_ALL 决定）
+  --lang <语言>       消息语言：en、zh-CN（简体中文）或 zh-TW（繁体中文）
+                      （默认根据 LC_ALL / LC_MESSAGES / LANG 决定）
   --format <格式>     terminal（默认）、json 或 github：把 Markdown 摘要写入
                       $GITHUB_STEP_SUMMARY，并为每项未通过的检查生成注释（Actions）
   --list              列出所有关卡
@@ -76,7 +80,7 @@ Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server 
   --only <编号>       只重新评测这些学生，例如 --only alice,bob（更新 --out 中的结果）
 
 退出码：0 全部通过，1 有检查未通过，2 命令行有误，3 服务器没能启动，
-4 环境没准备好（Node 版本太旧、没有安装依赖），130 被中断。`,
+4 环境没准备好（Node 版本太旧、没有安装依赖、在 Windows 上而不是 WSL 里），130 被中断。`,
 );
 
 export function infoMain(plan: InfoPlan): number {

@@ -19,7 +19,7 @@ export const exerciseFile = (slug: string): string => `exercises/${slug}/server.
 export const solutionFile = (slug: string): string => `solutions/${slug}/server.ts`;
 
 /** A stage's README in the reader's language. */
-export const readmeFile = (slug: string, lang: Lang): string => `exercises/${slug}/README${lang === 'zh-CN' ? '.zh-CN' : ''}.md`;
+export const readmeFile = (slug: string, lang: Lang): string => `exercises/${slug}/README${lang === 'en' ? '' : `.${lang}`}.md`;
 
 /** Written at the kit's root by `npm run gradescope`, read by the autograder. */
 export const gradescopeConfigFile = 'socklab-gradescope.json';

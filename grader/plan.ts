@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { parseStageList } from './class/discover.ts';
 import type { ClassLimits } from './results.ts';
 import { EXIT } from './exit-codes.ts';
-import { pickLang, same, say, t, type Lang, type Text } from './i18n.ts';
+import { LANGS, pickLang, same, say, t, type Lang, type Text } from './i18n.ts';
 import { exerciseFile, kitRoot, readmeFile, solutionFile } from './layout.ts';
 import { randomSeed } from './rng.ts';
 import type { ServerCommand } from './runner/server.ts';
@@ -277,11 +277,11 @@ export interface GradescopeConfig {
   classSeed: number;
   stages: number[];
   teacherOnlyVisibility: 'after_published' | 'hidden';
-  lang: 'en' | 'zh-CN';
+  lang: Lang;
   limits?: Partial<ClassLimits>;
 }
 
-const GRADESCOPE_USAGE = 'usage: npm run gradescope -- OUT [--stages 1-3] [--hidden] [--seed N] [--lang zh-CN]';
+const GRADESCOPE_USAGE = `usage: npm run gradescope -- OUT [--stages 1-3] [--hidden] [--seed N] [--lang ${LANGS.join('|')}]`;
 
 /** `npm run gradescope -- OUT [...]` (a teacher's tool, English only). */
 export function gradescopePlan(argv: string[]): { out: string; config: GradescopeConfig } {
@@ -298,7 +298,7 @@ export function gradescopePlan(argv: string[]): { out: string; config: Gradescop
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(same(GRADESCOPE_USAGE));
   if (values.seed !== undefined && seedProblem(values.seed)) throw new UsageError(same(seedProblem(values.seed)!.en));
-  if (values.lang !== undefined && !['en', 'zh-CN'].includes(values.lang)) throw new UsageError(same(`--lang takes en or zh-CN, got '${values.lang}'`));
+  if (values.lang !== undefined && !(LANGS as readonly string[]).includes(values.lang)) throw new UsageError(same(`--lang takes ${LANGS.join(', ')}, got '${values.lang}'`));
   let numbers: number[];
   try {
     numbers = values.stages ? parseStageList(values.stages, stages.map((s) => s.number)) : stages.map((s) => s.number);
@@ -311,7 +311,7 @@ export function gradescopePlan(argv: string[]): { out: string; config: Gradescop
       classSeed: values.seed !== undefined ? Number(values.seed) : randomSeed(),
       stages: numbers,
       teacherOnlyVisibility: values.hidden ? 'hidden' : 'after_published',
-      lang: (values.lang as 'en' | 'zh-CN' | undefined) ?? 'en',
+      lang: (values.lang as Lang | undefined) ?? 'en',
     },
   };
 }
@@ -336,7 +336,7 @@ function strictArgs<R>(parse: () => R, command: string): R {
 function langFlag(raw: string | undefined, env: NodeJS.ProcessEnv): Lang | undefined {
   if (raw === undefined) return undefined;
   const picked = pickLang(raw, env);
-  if (!picked) throw new UsageError(t(`unknown language '${raw}' — use en or zh-CN`, `不支持的语言 '${raw}'——请用 en 或 zh-CN`));
+  if (!picked) throw new UsageError(t(`unknown language '${raw}' — use ${LANGS.join(', ').replace(/, (?=[^,]*$)/, ' or ')}`, `不支持的语言 '${raw}'——请用 ${LANGS.join('、')}`));
   return picked;
 }
 

@@ -5,7 +5,7 @@
  */
 import { execa, type ResultPromise } from 'execa';
 import getPort from 'get-port';
-import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -406,4 +406,47 @@ describe('commands the output tells you to paste', () => {
     const sent = (s: string): string => /Sent .*\n\s+(".*")/.exec(s)![1]!;
     expect(sent(String(again.stdout))).toBe(sent(first.stdout));
   });
+});
+
+describe('the README, as a newcomer follows it', () => {
+  const readmes = ['README.md', 'README.zh-CN.md', 'README.zh-TW.md'];
+  /** The commands of a README's code blocks, in order, without their comments. */
+  const commands = (name: string): string[][] =>
+    [...readFileSync(path.join(repoRoot, name), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].map((m) =>
+      m[1]!.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean),
+    );
+
+  it('starts with npm install, then npm run grade 1, then npm test — the same in every edition', () => {
+    for (const name of readmes) expect(commands(name)[0], name).toEqual(['npm install', 'npm run grade 1', 'npm test']);
+    // npm test is too slow to run inside a test; that it is the kit's test command is what a newcomer relies on.
+    expect(JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).scripts.test).toMatch(/vitest run/);
+  });
+
+  it('npm run grade 1, as typed, grades the untouched skeleton: it fails, says why and what to try, and leaves nothing running', async () => {
+    const tag = newTag();
+    const r = await execa('/bin/sh', ['-c', commands('README.md')[0]![1]!], { cwd: repoRoot, env: learnerEnv({}, tag), extendEnv: false, reject: false, stdin: 'ignore', timeout: 120_000 });
+    expect(processesTagged(tag)).toEqual([]);
+    expect(r.exitCode).toBe(1);
+    const out = String(r.stdout);
+    expect(out).toContain('socklab · stage 1 · TCP echo');
+    for (const label of ['What happened', 'Hint', 'Try it', 'Same inputs again: npm run grade -- 1 --seed']) expect(out, label).toContain(label);
+    // The skeleton hangs up on every client: the report says so, in the words of the wire.
+    expect(unwrapped(out)).toContain('the server closed the connection');
+  }, 150_000);
+
+  it('the JSON command, exactly as every README shows it, prints one JSON document and nothing else', async () => {
+    const shown = readmes.map((name) => commands(name).flat().filter((c) => c.includes('--json') && c.startsWith('npm ')));
+    for (const [i, name] of readmes.entries()) expect(shown[i], name).toEqual(shown[0]);
+    expect(shown[0]).toEqual(['npm run -s grade -- 1 --json']);
+    const tag = newTag();
+    const r = await execa('/bin/sh', ['-c', shown[0]![0]!], { cwd: repoRoot, env: learnerEnv({}, tag), extendEnv: false, reject: false, stdin: 'ignore', timeout: 120_000 });
+    expect(processesTagged(tag)).toEqual([]);
+    expect(r.exitCode).toBe(1); // the skeleton fails
+    const doc = JSON.parse(String(r.stdout)); // npm's banner, or any stray line, would not parse
+    expect(doc.stage).toBe(1);
+    expect(doc.passed).toBe(false);
+    // Without -s, npm's banner comes first: what the README used to say did not parse.
+    const loud = await execa('/bin/sh', ['-c', 'npm run grade -- 1 --json --check 1.1'], { cwd: repoRoot, env: learnerEnv(), extendEnv: false, reject: false, stdin: 'ignore', timeout: 120_000 });
+    expect(String(loud.stdout)).toMatch(/^\s*> socklab@/);
+  }, 150_000);
 });

@@ -80,9 +80,10 @@ function messagesInSource(): Pair[] {
       return undefined; // a variable: checked where it was written
     };
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.arguments.length === 2) {
+      // bin.mjs's say(en, zh, zhTW) also carries the Traditional text (checked in i18n-zh-tw.test.ts).
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.arguments.length >= 2) {
         const name = node.expression.text;
-        if (name === 't' || (name === 'say' && rel.endsWith('bin.mjs'))) {
+        if ((name === 't' && node.arguments.length === 2) || (name === 'say' && rel.endsWith('bin.mjs'))) {
           const en = literal(node.arguments[0]!);
           const zh = literal(node.arguments[1]!);
           if (en !== undefined && zh !== undefined) {
@@ -168,7 +169,7 @@ describe('READMEs', () => {
     }
   });
 
-  it('each pair of exercise READMEs has the same commands to type (one is not behind the other)', () => {
+  it('each pair of READMEs (the kit\'s and every exercise\'s) has the same commands to type (one is not behind the other)', () => {
     const commands = (file: string): string[] => {
       const text = readFileSync(file, 'utf8');
       const blocks = [...text.matchAll(/```(?:sh|bash|console)?\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -178,16 +179,47 @@ describe('READMEs', () => {
         .filter((l) => /^(npm|npx|nc|printf|PORT=|curl|node|head|sudo|ss)\b/.test(l))
         .sort();
     };
-    for (const s of stages) {
-      const en = path.join(repoRoot, 'exercises', s.slug, 'README.md');
-      const zh = path.join(repoRoot, 'exercises', s.slug, 'README.zh-CN.md');
+    for (const dir of [...stages.map((s) => path.join('exercises', s.slug)), '.']) {
+      const en = path.join(repoRoot, dir, 'README.md');
+      const zh = path.join(repoRoot, dir, 'README.zh-CN.md');
       let pair: [string[], string[]];
       try {
         pair = [commands(en), commands(zh)];
       } catch {
         continue; // a missing file is reported by the test above
       }
-      expect(pair[1], `exercises/${s.slug}: commands in README.zh-CN.md vs README.md`).toEqual(pair[0]);
+      expect(pair[1], `${dir}: commands in README.zh-CN.md vs README.md`).toEqual(pair[0]);
+    }
+  });
+});
+
+describe('one word per concept', () => {
+  /**
+   * A hint in grader/expect/ (another branch is rewriting that folder) still calls the README's
+   * Python server "the seed's". Listed here so this test names it; once fixed, the entry must go.
+   */
+  const NOT_YET = ["This is exactly what the seed's single recv(4096) gets wrong."];
+
+  it('种子 / "seed" is only the random seed; the starting server is 骨架代码 (the skeleton), the README\'s Python server is not "the seed"', () => {
+    const misuse = (p: Pair): boolean =>
+      /种子(代码|服务器|里|中的)|seed's|seed code|seed server/.test(`${p.zh}\n${p.en}`) || (p.zh.includes('种子') && !/\bseed\b/i.test(p.en));
+    const bad = messagesInSource().filter(misuse);
+    for (const known of NOT_YET) expect(bad.some((p) => p.en.includes(known)), `fixed now? remove "${known}" from NOT_YET`).toBe(true);
+    expect(bad.filter((p) => !NOT_YET.some((k) => p.en.includes(k))).map((p) => `${p.where}: ${p.en} / ${p.zh}`)).toEqual([]);
+  });
+
+  it('the READMEs assume no lecture, and 种子 in them is the random seed', () => {
+    const docs = [...readdirSync(path.join(repoRoot, 'exercises')).map((d) => `exercises/${d}`), '.'].flatMap((dir) =>
+      ['README.md', 'README.zh-CN.md'].map((name) => path.join(repoRoot, dir, name)),
+    );
+    for (const file of docs) {
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      expect(text, file).not.toMatch(/\blecture|课上|种子代码|seed's/);
     }
   });
 });

@@ -38,7 +38,7 @@ describe('the student edition', () => {
   it('has every exercise, no solutions, no teacher tools, and no trace of teacher-only checks', () => {
     expect(hidden.length).toBeGreaterThan(0);
     for (const s of classStages) expect(existsSync(path.join(edition, 'exercises', s.slug, 'server.ts')), s.slug).toBe(true);
-    for (const p of ['solutions', 'grader/kit', 'templates', 'test', '.ci', 'docs/teachers.md', 'node_modules']) expect(existsSync(path.join(edition, p)), p).toBe(false);
+    for (const p of ['solutions', 'grader/kit', 'templates', 'test', '.ci', 'docs/teachers.md', 'docs/teachers.zh-CN.md', 'docs/teachers.zh-TW.md', 'node_modules']) expect(existsSync(path.join(edition, p)), p).toBe(false);
     // Teacher-only checks live in their stage's teacher.ts, which the edition leaves out.
     for (const f of allFiles(path.join(edition, 'grader'))) {
       expect(path.basename(f), f).not.toBe('teacher.ts');
@@ -53,6 +53,19 @@ describe('the student edition', () => {
     expect(pkg.dependencies).toEqual(kitPkg.dependencies);
     expect(pkg.devDependencies).toEqual(kitPkg.devDependencies);
     expect(readFileSync(path.join(edition, 'package-lock.json'), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8'));
+  });
+
+  it('has the three editions of every README, and its own `npm run i18n` regenerates the zh-TW ones unchanged', async () => {
+    for (const dir of ['.', ...classStages.map((s) => `exercises/${s.slug}`)]) {
+      for (const name of ['README.md', 'README.zh-CN.md', 'README.zh-TW.md']) expect(existsSync(path.join(edition, dir, name)), `${dir}/${name}`).toBe(true);
+    }
+    const link = path.join(edition, 'node_modules');
+    symlinkSync(path.join(repoRoot, 'node_modules'), link, 'dir');
+    const before = readFileSync(path.join(edition, 'exercises', classStages[0]!.slug, 'README.zh-TW.md'), 'utf8');
+    const r = await execa('npm', ['run', '--silent', 'i18n'], { cwd: edition, reject: false, stdin: 'ignore', timeout: 60_000 }).finally(() => rmSync(link));
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toMatch(/zh-TW documents, 0 changed/);
+    expect(readFileSync(path.join(edition, 'exercises', classStages[0]!.slug, 'README.zh-TW.md'), 'utf8')).toBe(before);
   });
 
   it('carries the GitHub Actions workflow: npm ci, then grade --format github', () => {

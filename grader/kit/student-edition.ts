@@ -15,7 +15,7 @@ import { stages } from '../stages.ts';
 import { kitFiles } from './files.ts';
 
 /** What only the teacher gets: model answers, the builders, their templates, the teacher docs. */
-const TEACHER_ONLY_PATHS = ['solutions', 'grader/kit', 'templates', 'docs/teachers.md', 'docs/teachers.zh-CN.md'];
+const TEACHER_ONLY_PATHS = ['solutions', 'grader/kit', 'templates', 'docs/teachers.md', 'docs/teachers.zh-CN.md', 'docs/teachers.zh-TW.md'];
 /** Each stage's teacher-only checks live in a file of their own, which the edition leaves out. */
 const isTeacherChecks = (rel: string): boolean => /^grader\/stages\/[^/]+\/teacher\.ts$/.test(rel);
 /** npm scripts that need what the student edition leaves out. */

@@ -64,7 +64,7 @@ export function classReportHtml(result: ClassResult, opts: HtmlOptions): string 
 
   const out: string[] = [];
   out.push(`<!doctype html>
-<html lang="${L === 'zh-CN' ? 'zh-CN' : 'en'}">
+<html lang="${L}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

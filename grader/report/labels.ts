@@ -2,7 +2,7 @@
  * The words every report shares: what kind of failure a check had and what each part of a failure
  * is called. One table, so the terminal, GitHub, Gradescope and the class report never disagree.
  */
-import { t, type Lang, type Text } from '../i18n.ts';
+import { isChinese, t, type Lang, type Text } from '../i18n.ts';
 import type { FailureKind } from '../types.ts';
 
 export const FAILURE_KIND_LABEL: Record<FailureKind, Text> = {
@@ -38,10 +38,10 @@ export const SERVER_DID_NOT_START = t('The server did not start: ', '服务器�
 
 /** A label followed by the colon of its language: "Sent:", "发送：". */
 export function withColon(label: string, lang: Lang): string {
-  return label + (lang === 'zh-CN' ? '：' : ':');
+  return label + (isChinese(lang) ? '：' : ':');
 }
 
 /** A label and what it introduces: "Hint: …", "提示：…" (a full-width colon needs no space). */
 export function labelled(label: string, text: string, lang: Lang): string {
-  return lang === 'zh-CN' ? `${label}：${text}` : `${label}: ${text}`;
+  return isChinese(lang) ? `${label}：${text}` : `${label}: ${text}`;
 }

@@ -4,11 +4,13 @@
  * Reads results; runs nothing.
  */
 import { say, t, type Lang, type Text } from '../i18n.ts';
+import { readmeFile } from '../layout.ts';
 import type { CheckResult, StageResult } from '../types.ts';
 import { formatMs } from '../wire/conn.ts';
 import { FAILURE_KIND_LABEL, SECTION_KEYS, SECTION_LABEL, SERVER_DID_NOT_START, type SectionKey } from './labels.ts';
+import { repeatedCauses } from './repeats.ts';
 import { failureSections } from './sections.ts';
-import { colors, padEnd, wrap, type Colors } from './style.ts';
+import { colors, displayWidth, padEnd, wrap, type Colors } from './style.ts';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -33,7 +35,7 @@ export function renderHeader(stage: { number: number; title: Text }, seed: numbe
 
 /** Width of the title column, so lines printed one at a time still line up. */
 export function titleColumn(titles: readonly Text[], lang: Lang): number {
-  return Math.min(60, Math.max(0, ...titles.map((x) => stringWidth(say(x, lang)))));
+  return Math.min(60, Math.max(0, ...titles.map((x) => displayWidth(say(x, lang)))));
 }
 
 /** One line per check: mark, id, title, and its time or what went wrong. */
@@ -44,7 +46,7 @@ export function renderCheckLine(r: CheckResult, titleWidth: number, opts: Termin
   const extraText = r.passed ? formatMs(r.durationMs) : s(FAILURE_KIND_LABEL[r.failure?.kind ?? 'wrong']);
   const extra = r.passed ? c.dim(extraText) : c.red(extraText);
   // On a narrow terminal the title gives way, so each check stays on one line.
-  const fit = Math.max(10, opts.width - 12 - stringWidth(extraText));
+  const fit = Math.max(10, opts.width - 12 - displayWidth(extraText));
   return `  ${mark} ${r.id.padEnd(5)} ${padEnd(truncate(s(r.title), Math.min(60, fit)), Math.min(titleWidth, fit))}  ${extra}\n`;
 }
 
@@ -62,16 +64,31 @@ export function renderDetails(result: StageResult, opts: TerminalOptions): strin
     return out.join('\n') + '\n';
   }
   const failures = result.checks.filter((r) => !r.passed);
-  const full = opts.verbose ? failures : failures.slice(0, opts.fullFailures ?? 2);
-  for (const r of full) {
-    out.push('');
-    out.push(...renderFailure(r, opts, c));
+  // A failure with the same cause as one shown in full is one line pointing at it (report/repeats.ts
+  // has the rule); the first `fullFailures` causes are shown in full. --verbose shows everything.
+  const repeats = opts.verbose ? new Map<string, string>() : repeatedCauses(failures);
+  const budget = opts.verbose ? Infinity : (opts.fullFailures ?? 2);
+  const inFull = new Set<string>();
+  let shown = 0;
+  for (const r of failures) {
+    const same = repeats.get(r.id);
+    if (same !== undefined) {
+      if (!inFull.has(same)) continue;
+      out.push(renderRepeat(r, same, opts, c));
+    } else {
+      if (inFull.size >= budget) continue;
+      inFull.add(r.id);
+      out.push('');
+      out.push(...renderFailure(r, opts, c));
+    }
+    shown++;
   }
-  if (failures.length > full.length) {
+  if (failures.length > shown) {
+    const more = failures.length - shown;
     out.push('');
     out.push(c.dim(s(t(
-      `(${failures.length - full.length} more failures above; fix these first, or add --verbose to see every one in full)`,
-      `（上面还有 ${failures.length - full.length} 项未通过；先修好这几项，或者加上 --verbose 查看全部细节）`,
+      `(${more} more ${more === 1 ? 'failure' : 'failures'} above; fix these first, or add --verbose to see every one in full)`,
+      `（上面还有 ${more} 项未通过；先修好这几项，或者加上 --verbose 查看全部细节）`,
     ))));
   }
   out.push('');
@@ -105,22 +122,30 @@ function painter(key: SectionKey, c: Colors): (line: string) => string {
   }
 }
 
+/** One line for a failure whose cause was shown in full for an earlier check. */
+function renderRepeat(r: CheckResult, same: string, opts: TerminalOptions, c: Colors): string {
+  const s = (x: Text | string): string => say(x, opts.lang);
+  const kind = s(FAILURE_KIND_LABEL[r.failure!.kind]);
+  return c.red(`✘ ${r.id} ${s(r.title)}`) + c.dim(`  (${kind})`) + s(t(` — same cause as ${same}`, `——原因同 ${same}`));
+}
+
 function renderFailure(r: CheckResult, opts: TerminalOptions, c: Colors): string[] {
   const view = failureSections(r, opts.lang, { runByHand: opts.runByHand })!;
   const out: string[] = [];
   out.push(c.red(c.bold(`✘ ${r.id} ${view.title}`)) + c.dim(`  (${view.kindLabel})`));
   // Every failure lines up on the same column, whichever sections it has.
-  const labelWidth = Math.max(...SECTION_KEYS.map((k) => stringWidth(say(SECTION_LABEL[k], opts.lang)))) + 2;
+  const labelWidth = Math.max(...SECTION_KEYS.map((k) => displayWidth(say(SECTION_LABEL[k], opts.lang)))) + 2;
   for (const section of view.sections) {
     const pad = '  ' + padEnd(section.label, labelWidth);
     const paint = painter(section.key, c);
-    const width = Math.max(20, opts.width - pad.length);
+    // Measured in columns: a Chinese label is twice as wide as its number of characters.
+    const width = Math.max(20, opts.width - displayWidth(pad));
     // Code (commands, output, carets) is never wrapped: a break inside a command would change what
     // gets pasted. Escaped bytes wrap only between quoted strings; prose lines that start indented stay.
     const lines = section.lines.flatMap((l) =>
       l.kind === 'code' ? [l.text] : l.text.split('\n').flatMap((p) => (p.startsWith('  ') ? [p] : wrap(p, width))),
     );
-    lines.forEach((l, i) => out.push((i === 0 ? c.bold(pad) : ' '.repeat(stringWidth(pad))) + paint(l)));
+    lines.forEach((l, i) => out.push((i === 0 ? c.bold(pad) : ' '.repeat(displayWidth(pad))) + paint(l)));
   }
   return out;
 }
@@ -130,20 +155,14 @@ function indent(text: string, prefix: string, c: Colors): string[] {
 }
 
 function block(text: string, width: number, prefix: string): string[] {
-  return wrap(text, width - prefix.length).map((l) => prefix + l);
-}
-
-function stringWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) w += /[\u2e80-\u9fff\uac00-\ud7a3\uff00-\uffef]/.test(ch) ? 2 : 1;
-  return w;
+  return wrap(text, width - displayWidth(prefix)).map((l) => prefix + l);
 }
 
 function truncate(s: string, max: number): string {
-  if (stringWidth(s) <= max) return s;
+  if (displayWidth(s) <= max) return s;
   let out = '';
   for (const ch of s) {
-    if (stringWidth(out + ch) > max - 1) break;
+    if (displayWidth(out + ch) > max - 1) break;
     out += ch;
   }
   return out + '…';
@@ -154,7 +173,7 @@ export function renderCourse(results: StageResult[], opts: TerminalOptions): str
   const c = colors(opts.color);
   const s = (x: Text | string): string => say(x, opts.lang);
   const out: string[] = [c.bold(s(t('socklab · course progress', 'socklab · 课程进度'))) + c.dim(`   ${s(t(`seed ${results[0]?.seed ?? ''}`, `种子 ${results[0]?.seed ?? ''}`))}`)];
-  const titleWidth = Math.max(...results.map((r) => stringWidth(s(r.title))));
+  const titleWidth = Math.max(...results.map((r) => displayWidth(s(r.title))));
   for (const r of results) {
     const passed = r.checks.filter((x) => x.passed).length;
     const mark = r.passed ? c.green('✔') : passed > 0 ? c.yellow('◐') : c.dim('○');
@@ -173,7 +192,7 @@ export function renderCourse(results: StageResult[], opts: TerminalOptions): str
   out.push(c.bold(s(t(`total ${score}/${max}`, `总分 ${score}/${max}`))));
   const next = results.find((r) => !r.passed);
   if (next) {
-    out.push(...wrap(s(t(`Next: stage ${next.stage}, ${next.title.en} — read exercises/${next.slug}/README.md, then run: npm run grade ${next.stage}`, `下一步：第 ${next.stage} 关「${next.title.zh}」——先读 exercises/${next.slug}/README.zh-CN.md，然后运行：npm run grade ${next.stage}`)), opts.width));
+    out.push(...wrap(s(t(`Next: stage ${next.stage}, ${next.title.en} — read ${readmeFile(next.slug, 'en')}, then run: npm run grade ${next.stage}`, `下一步：第 ${next.stage} 关「${next.title.zh}」——先读 ${readmeFile(next.slug, 'zh-CN')}，然后运行：npm run grade ${next.stage}`)), opts.width));
   } else {
     out.push(c.green(s(t('Every stage passes. Well done!', '所有关卡都通过了，干得漂亮！'))));
   }

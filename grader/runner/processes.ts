@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pretendMissing } from './contain.ts';
 
 interface Tracked {
   /** The port the server was given: whoever holds a listening socket on it is the server's. */
@@ -260,7 +261,12 @@ function isAlive(pid: number): boolean {
   return s !== undefined && s.state !== 'Z';
 }
 
-const hasProc = (() => {
+/**
+ * Linux answers "who is in this group, what listens where" from /proc; elsewhere (macOS) the runner
+ * connects to find a listening port and asks the kernel with signal 0 whether a group lives.
+ * `SOCKLAB_PRETEND_MISSING=proc` takes the second way on Linux, so the tests exercise it.
+ */
+const hasProc = !pretendMissing('proc') && (() => {
   try {
     readFileSync('/proc/self/stat');
     return true;

@@ -178,7 +178,7 @@ const checks: Check[] = [
     timeoutMs: 5000,
     async run(ctx) {
       // A browser opens spare connections and drops them; port scanners and health checks connect
-      // and leave. The seed's Python server exits on the first one.
+      // and leave. The README's Python server exits on the first one.
       const quiet = await connectOrExplain(ctx, 'client 1 (sends nothing, closes)');
       quiet.end();
       const rude = await connectOrExplain(ctx, 'client 2 (sends nothing, resets)');
@@ -193,8 +193,8 @@ const checks: Check[] = [
       await conn.send(request);
       const x = await readExchange(conn, request, 'GET /', t(`${after.en}, the response to GET /`, `${after.zh}，GET / 的响应`), {
         hint: t(
-          "A connection that closes before sending anything is normal. When 'end' comes with no request in the buffer, just let that socket go — the seed's Python server breaks out of its accept loop here (if not data: break), which stops the whole server.",
-          "连接在发送任何内容之前就关闭是很正常的。如果收到 'end' 时缓冲区里没有请求，放掉这个 socket 就行——种子代码里的 Python 服务器在这里跳出了 accept 循环（if not data: break），结果整个服务器都停了。",
+          "A connection that closes before sending anything is normal. When 'end' comes with no request in the buffer, just let that socket go — the Python server at the top of this stage's README breaks out of its accept loop here (if not data: break), which stops the whole server.",
+          "连接在发送任何内容之前就关闭是很正常的。如果收到 'end' 时缓冲区里没有请求，放掉这个 socket 就行——本关 README 开头那个 Python 服务器在这里跳出了 accept 循环（if not data: break），结果整个服务器都停了。",
         ),
       });
       expectStatus(x, 200);
@@ -267,8 +267,8 @@ const hints: Text[] = [
       "Content-Length 计算的是字节数，而页面里有中文（UTF-8 中每个字 3 个字节）。读文件时不要指定编码——fs.readFile(file, (err, page) => …) 得到的是 Buffer——然后用 page.length。在处理函数里、每个请求都从 path.join(process.env.STATIC_DIR ?? 'static', 'index.html') 读一次。",
     ),
     t(
-      "Don't answer on the first 'data' event: that is the seed's single recv(4096) in Node clothes. Keep a Buffer per connection (a variable inside the connection handler), append every chunk with Buffer.concat, and answer once it includes \"\\r\\n\\r\\n\". If it grows past 16 KiB without one, answer 400 Bad Request and close.",
-      "不要在第一次 'data' 事件时就回应：那就是种子代码里只调用一次 recv(4096) 的 Node 版。给每个连接准备一个 Buffer（连接处理函数里的一个变量），每来一块就用 Buffer.concat 追加进去，等它包含 \"\\r\\n\\r\\n\" 时再回应。如果超过 16 KiB 还没有出现，就回应 400 Bad Request 并关闭连接。",
+      "Don't answer on the first 'data' event: that is the single recv(4096) of the Python server in this stage's README, in Node clothes. Keep a Buffer per connection (a variable inside the connection handler), append every chunk with Buffer.concat, and answer once it includes \"\\r\\n\\r\\n\". If it grows past 16 KiB without one, answer 400 Bad Request and close.",
+      "不要在第一次 'data' 事件时就回应：那就是本关 README 里那个 Python 服务器只调用一次 recv(4096) 的 Node 版。给每个连接准备一个 Buffer（连接处理函数里的一个变量），每来一块就用 Buffer.concat 追加进去，等它包含 \"\\r\\n\\r\\n\" 时再回应。如果超过 16 KiB 还没有出现，就回应 400 Bad Request 并关闭连接。",
     ),
     t(
       "Clients come and go: keep net.createServer({ allowHalfOpen: true }, …) so a client's FIN right after its request (printf … | nc -N) does not end your side before you have answered; in 'end', call socket.end() if no request arrived; close with socket.end(response) after answering; and keep the socket.on('error', …) listener from stage 1.",
