@@ -286,7 +286,8 @@ const checks: Check[] = [
         { target: `/uploads/%2e%2e%2f${encodeName(site.someDir.split('/')[0]!)}%2f${w}.css`, why: t('"%2e%2e%2f" (lower case) decodes to "../"', '"%2e%2e%2f"（小写）解码后是 "../"') },
         { target: '/uploads/%2E', why: t('the name decodes to ".": uploads/ itself', '名字解码后是 "."：就是 uploads/ 本身') },
       ];
-      const cases = [traversal[0]!, ...ctx.rng.shuffle(traversal.slice(1)).slice(0, 4)];
+      const broken = { target: `/uploads/${w}%E4%BD.txt`, why: t('"%E4%BD" is two thirds of a UTF-8 character: the name cannot be decoded (decodeURIComponent throws)', '"%E4%BD" 只是一个 UTF-8 字符的三分之二：名字无法解码（decodeURIComponent 会抛出异常）') };
+      const cases = [traversal[0]!, broken, ...ctx.rng.shuffle(traversal.slice(1)).slice(0, 3)];
       const index = readSiteFile(site, 'index.html');
       const elsewhere = [
         { req: putRequest('index.html', hostileBody(ctx, 300), { target: '/index.html' }), why: t('PUT outside /uploads/ would overwrite the site', '在 /uploads/ 之外的 PUT 会覆盖网站的文件') },
@@ -389,7 +390,8 @@ const checks: Check[] = [
         },
       ];
       pairs.push(pair(repeated, `first ${w()}`, style));
-      for (const make of ctx.rng.shuffle(pool).slice(0, 5)) pairs.push(...make());
+      // A real plus, a quote and a backslash, line breaks and a control character always; three more.
+      for (const make of [...pool.slice(0, 3), ...ctx.rng.shuffle(pool.slice(3)).slice(0, 3)]) pairs.push(...make());
       pairs.push(pair(repeated, `last ${w()}`, style));
       if (ctx.rng.int(0, 1)) pairs.push(pair(repeated, `really last ${w()}`, style));
       pairs.push(pair(`${w()}_after`, w(), style));
@@ -675,8 +677,8 @@ const checks: Check[] = [
         await line.send(c.req.bytes);
         const x = await line.read(c.req.name, { hint });
         const what = t(`${c.req.name} with ${c.why.en}`, `带${c.why.zh}的 ${c.req.name}`);
-        expectNothingWritten(ctx, before, { x, what, hint });
         expectStatus(x, 501, hint, t(`501 Not Implemented: ${c.why.en}`, `501 Not Implemented：${c.why.zh}`));
+        expectNothingWritten(ctx, before, { x, what, hint });
         await expectClosed(x, 1000, t('the server cannot tell where a chunked body ends', '服务器无法判断分块正文在哪里结束'), hint);
         line.conn.abort();
       }

@@ -301,6 +301,7 @@ function locationProblem(location: string, name: string): Text | undefined {
     return t('it is not a valid percent-encoded URL', '它不是合法的百分号编码 URL');
   }
   if (decoded === `/uploads/${name}`) return undefined;
+  if (name.includes('+') && decoded === `/uploads/${name.replaceAll('+', ' ')}`) return t('decoded, it names the file with a space where the name has a "+": the "+" became a space', '解码之后，它指向的文件名在原本是 "+" 的地方变成了空格："+" 变成了空格');
   if (path.posix.isAbsolute(p) && /^\/(tmp|home|root|var|Users)\//.test(p) && !p.startsWith('/uploads/')) return t('that is a path on the server\'s disk, not a URL the client can fetch', '这是服务器磁盘上的路径，不是客户端能请求的 URL');
   return t(`decoded, it names ${JSON.stringify(decoded)}, not /uploads/${name}`, `解码之后它指向 ${JSON.stringify(decoded)}，而不是 /uploads/${name}`);
 }
