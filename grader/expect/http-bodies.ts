@@ -15,7 +15,6 @@ import path from 'node:path';
 import { fail } from '../failure.ts';
 import { t, type Text } from '../i18n.ts';
 import { type Conn, WireError, formatMs } from '../wire/conn.ts';
-import { escapeBytes } from '../wire/escape.ts';
 import type { HttpResponse } from '../wire/http.ts';
 import { readExact, type Previous } from './http-persistent.ts';
 
@@ -260,6 +259,18 @@ export function reproduceContinue(head: Buffer, body: Buffer, waitMs = 1000, por
   );
 }
 
+/**
+ * A node one-liner that sends `head` and then `bodyBytes` filler bytes (never the rest), and prints
+ * what comes back and whether the server closed: for a body the server must refuse unread.
+ */
+export function reproduceHeadAndPart(head: Buffer, bodyBytes: number, port = 9000): string {
+  const h = JSON.stringify(head.toString('latin1')).replaceAll("'", '\\u0027');
+  return (
+    `node -e 'const s=require("net").connect(${port},"127.0.0.1",()=>{s.write(Buffer.from(${h},"latin1"));s.write(Buffer.alloc(${bodyBytes},120))});` +
+    `s.on("data",d=>process.stdout.write(d));s.on("end",()=>console.log("\\n[the server closed the connection]"))'`
+  );
+}
+
 // ─── A JSON object's members, in the order they were written ─────────────────────────────────────
 
 export type JsonMembers =
@@ -444,5 +455,3 @@ export function describeChanges(c: TreeChanges): Text {
   return t(en.join('; '), zh.join('；'));
 }
 
-/** The first bytes of a body, for messages: `"abc\x00…" (1234 bytes)`. */
-export const showBody = (body: Buffer, max = 40): string => `${escapeBytes(body, max)} (${body.length} bytes)`;

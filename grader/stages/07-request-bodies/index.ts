@@ -18,13 +18,14 @@ import { escapeBytes } from '../../wire/escape.ts';
 import { reproduceInParts } from '../../wire/http.ts';
 import { splitAt } from '../../wire/adversary.ts';
 import { expectBody, expectContentType, expectStatus, type Exchange } from '../../expect/http.ts';
-import { firstFailureInOrder, reproduceConn } from '../../expect/http-persistent.ts';
+import { firstFailureInOrder, reproduceConn, withReproduce } from '../../expect/http-persistent.ts';
 import {
   describeChanges,
   expectContinue,
   expectRefusedAtOnce,
   noChanges,
   reproduceContinue,
+  reproduceHeadAndPart,
   sendWatching,
   snapshotTree,
   treeChanges,
@@ -46,6 +47,7 @@ import {
   listUploads,
   putRequest,
   readUpload,
+  reproduceInOneWrite,
   textBody,
   uploadUrl,
   uploadsDir,
@@ -117,7 +119,7 @@ function expectNothingWritten(ctx: CheckContext, before: ReturnType<typeof snaps
  * After a response that must close the connection: nothing more arrives, and the server closes
  * (FIN or reset) within `ms`.
  */
-async function expectClosed(x: Exchange, ms: number, why: Text, hint: Text): Promise<void> {
+async function expectClosed(x: Exchange, ms: number, why: Text, hint: Text, reproduce = reproduceConn(x.conn)): Promise<void> {
   const { data, how } = await x.conn.readToEnd(ms);
   if (data.length > 0) {
     fail({
@@ -125,7 +127,7 @@ async function expectClosed(x: Exchange, ms: number, why: Text, hint: Text): Pro
       expected: t('nothing after this response, then the server closes the connection', '这个响应之后什么都没有，然后服务器关闭连接'),
       hint,
       conn: x.conn,
-      reproduce: reproduceConn(x.conn),
+      reproduce,
     });
   }
   if (how === 'open') {
@@ -135,7 +137,7 @@ async function expectClosed(x: Exchange, ms: number, why: Text, hint: Text): Pro
       expected: t('the server closes the connection right after this response', '服务器在这个响应之后立即关闭连接'),
       hint,
       conn: x.conn,
-      reproduce: reproduceConn(x.conn),
+      reproduce,
     });
   }
 }
@@ -472,7 +474,14 @@ const checks: Check[] = [
         const x = await line.read(req.name, { hint });
         const what = t(`${req.name} without Content-Length`, `没有 Content-Length 的 ${req.name}`);
         expectNothingWritten(ctx, before, { x, what, hint });
-        expectStatus(x, 411, hint, t('411 Length Required', '411 Length Required'));
+        if (x.res.status !== 411) {
+          fail({
+            summary: t(`${x.what.en}: ${x.res.status} ${x.res.reason} to a ${req.name} without Content-Length`, `${x.what.zh}：对没有 Content-Length 的 ${req.name} 回应了 ${x.res.status} ${x.res.reason}`),
+            expected: t('411 Length Required', '411 Length Required'),
+            hint,
+            conn: line.conn,
+          });
+        }
         // No length means no body: the next bytes are the next request (or the server closes).
         await expectClosedOrNextAnswered(line, x, nextStep, hint);
         line.conn.abort();
@@ -510,15 +519,17 @@ const checks: Check[] = [
         const x = await line.read(req.name, { hint: HINT_LENGTH });
         const shown = c.cl.map((v) => `Content-Length: ${v}`).join(' + ');
         const what = t(`${req.name} with ${shown} (${c.why.en})`, `带 ${shown} 的 ${req.name}（${c.why.zh}）`);
-        expectNothingWritten(ctx, before, { x, what, hint: HINT_LENGTH });
         if (x.res.status !== 400) {
+          const changes = treeChanges(before, snapshotTree(wholeTree(ctx)));
+          const wrote = noChanges(changes) ? t('', '') : t(`, and on disk it ${describeChanges(changes).en}`, `，而且在磁盘上${describeChanges(changes).zh}`);
           fail({
-            summary: t(`${x.what.en}: ${x.res.status} ${x.res.reason} for ${shown} — ${c.why.en}`, `${x.what.zh}：对 ${shown} 回应了 ${x.res.status} ${x.res.reason}——${c.why.zh}`),
+            summary: t(`${x.what.en}: ${x.res.status} ${x.res.reason} for ${shown} — ${c.why.en}${wrote.en}`, `${x.what.zh}：对 ${shown} 回应了 ${x.res.status} ${x.res.reason}——${c.why.zh}${wrote.zh}`),
             expected: t('400 Bad Request, then the server closes the connection: the body\'s length is unknowable', '400 Bad Request，然后服务器关闭连接：正文的长度无从知道'),
             hint: HINT_LENGTH,
             conn: line.conn,
           });
         }
+        expectNothingWritten(ctx, before, { x, what, hint: HINT_LENGTH });
         await expectClosed(x, 1000, t(`after a request whose length is unknowable (${shown}), nobody can tell where the next request starts`, `在长度无从知道的请求（${shown}）之后，谁也不知道下一个请求从哪里开始`), HINT_LENGTH);
       }
 
@@ -571,6 +582,7 @@ const checks: Check[] = [
       const body = ctx.rng.bytes(MAX_BODY);
       hostileBody(ctx, 400).copy(body, 0);
       const req = putRequest(name, body);
+      const reproduce = `head -c ${MAX_BODY} /dev/urandom > ten-mib.bin && curl -sv -T ten-mib.bin http://127.0.0.1:9000${uploadUrl(name)}`;
       const hint = t(
         `The limit is inclusive: a body of exactly 10485760 bytes (10 MiB) is accepted, only 10485761 and more get 413. ${HINT_BODY_STREAM.en} And stream it to the file as it comes, with backpressure (stop reading the socket while the file stream's write() returns false) — don't hold 10 MiB per client in memory.`,
         `上限是包含在内的：正好 10485760 字节（10 MiB）的正文要接受，只有 10485761 及以上才回 413。${HINT_BODY_STREAM.zh}还要边收边写进文件，并施加背压（文件流的 write() 返回 false 时暂停读取 socket）——不要为每个客户端在内存里攒 10 MiB。`,
@@ -581,7 +593,7 @@ const checks: Check[] = [
         hint,
         timeoutMs: 5000,
         context: sent.how === 'all' ? t('the whole 10 MiB body was sent', '整个 10 MiB 的正文都发出去了') : t(`only ${sent.sent} of the ${body.length} body bytes went out before the server ${sent.how === 'stalled' ? 'stopped reading' : sent.how === 'closed' ? 'closed the connection' : 'answered'}`, `正文 ${body.length} 字节中只发出了 ${sent.sent} 字节，服务器就${sent.how === 'stalled' ? '不再读取了' : sent.how === 'closed' ? '关闭了连接' : '回应了'}`),
-        reproduce: `head -c ${MAX_BODY} /dev/urandom > ten-mib.bin && curl -v -T ten-mib.bin http://127.0.0.1:9000${uploadUrl(name)}`,
+        reproduce,
       });
       if (x.res.status === 413) {
         fail({
@@ -589,10 +601,13 @@ const checks: Check[] = [
           expected: t('201 Created: the limit is 10485760 bytes inclusive', '201 Created：上限 10485760 字节是包含在内的'),
           hint: t('Over 10 MiB means length > 10485760, not >=.', '"超过 10 MiB" 的意思是 length > 10485760，不是 >=。'),
           conn: line.conn,
+          reproduce,
         });
       }
-      expectPutAnswer(x, name, false, hint);
-      expectStored(ctx, name, body, { after: after(x), conn: line.conn, hint });
+      await withReproduce(reproduce, async () => {
+        expectPutAnswer(x, name, false, hint);
+        expectStored(ctx, name, body, { after: after(x), conn: line.conn, hint });
+      });
     },
   },
   {
@@ -617,12 +632,13 @@ const checks: Check[] = [
         const first = hostileBody(ctx, 32 * 1024);
         const req = putRequest(name, first, { contentLength: c.cl });
         const line = await Line.open(ctx, `client (Content-Length: ${c.cl})`);
+        const reproduce = reproduceHeadAndPart(req.head, first.length);
         // The head and 32 KiB of a body that would never end: an answer must not wait for it.
         await line.send(req.bytes);
         const context = t(`we sent the head (Content-Length: ${c.cl} — ${c.why.en}) and the first ${first.length} bytes of the body, then waited`, `我们发送了请求头（Content-Length: ${c.cl}——${c.why.zh}）和正文的前 ${first.length} 字节，然后等待`);
         let x: Exchange;
         try {
-          x = await line.read(req.name, { hint: HINT_TOO_LARGE, timeoutMs: CONTINUE_MS, context });
+          x = await line.read(req.name, { hint: HINT_TOO_LARGE, timeoutMs: CONTINUE_MS, context, reproduce });
         } catch (err) {
           if (err instanceof CheckFailure && err.init.kind === 'hung' && line.conn.receivedTotal === 0) {
             fail({
@@ -645,10 +661,11 @@ const checks: Check[] = [
             expected: t('413 Content Too Large, then the connection closes', '413 Content Too Large，然后关闭连接'),
             hint: HINT_TOO_LARGE,
             conn: line.conn,
+            reproduce,
           });
         }
-        expectNotStored(ctx, name, { after: after(x), conn: line.conn, hint: HINT_TOO_LARGE });
-        await expectClosed(x, 1000, t(`the body of ${c.cl} bytes was refused unread, so the bytes that follow on the connection are still that body`, `${c.cl} 字节的正文没读就被拒绝了，所以连接上接下来的字节仍然是这个正文`), HINT_TOO_LARGE);
+        await withReproduce(reproduce, async () => expectNotStored(ctx, name, { after: after(x), conn: line.conn, hint: HINT_TOO_LARGE }));
+        await expectClosed(x, 1000, t(`the body of ${c.cl} bytes was refused unread, so the bytes that follow on the connection are still that body`, `${c.cl} 字节的正文没读就被拒绝了，所以连接上接下来的字节仍然是这个正文`), HINT_TOO_LARGE, reproduce);
         line.conn.abort();
       }
     },
@@ -772,6 +789,7 @@ const checks: Check[] = [
         const getB = getRequest(uploadUrl(b));
         const getSite = getRequest(siteFile.url);
         const all = Buffer.concat([putA.bytes, getA.bytes, putB.bytes, getB.bytes, getSite.bytes]);
+        const reproduce = reproduceInOneWrite([putA, getA, putB, getB, getSite]);
         const line = await Line.open(ctx, `client (${mode})`);
         let context: Text;
         if (mode === 'one write') {
@@ -792,19 +810,26 @@ const checks: Check[] = [
           }
           context = t(`5 requests (PUT, GET, PUT, GET, GET) in ${pieces.length} pieces cut at the ends of heads and bodies and at random bytes, 10 ms apart`, `5 个请求（PUT、GET、PUT、GET、GET）在请求头和正文的结尾以及随机位置切成 ${pieces.length} 段，每段间隔 10 毫秒`);
         }
-        const x1 = await line.read(putA.name, { hint: HINT_BODY_STREAM, context, timeoutMs: 3000 });
-        expectPutAnswer(x1, a, false, HINT_BODY_STREAM);
-        expectStored(ctx, a, bodyA, { after: after(x1), conn: line.conn });
-        const x2 = await line.read(getA.name, { hint: HINT_BODY_STREAM, context });
-        await expectUploadServed(x2, a, bodyA, HINT_BODY_STREAM);
-        const x3 = await line.read(putB.name, { hint: HINT_BODY_STREAM, context });
-        expectPutAnswer(x3, b, false, HINT_BODY_STREAM);
-        expectStored(ctx, b, bodyB, { after: after(x3), conn: line.conn });
-        const x4 = await line.read(getB.name, { hint: HINT_BODY_STREAM, context });
-        await expectUploadServed(x4, b, bodyB, HINT_BODY_STREAM);
-        const x5 = await line.read(getSite.name, { hint: HINT_BODY_STREAM, context });
-        expectStatus(x5, 200, HINT_BODY_STREAM);
-        await expectBody(x5, readSiteFile(site, siteFile), siteFile.file, HINT_BODY_STREAM);
+        const o = { hint: HINT_BODY_STREAM, context, reproduce };
+        const x1 = await line.read(putA.name, { ...o, timeoutMs: 3000 });
+        await withReproduce(reproduce, async () => {
+          expectPutAnswer(x1, a, false, HINT_BODY_STREAM);
+          expectStored(ctx, a, bodyA, { after: after(x1), conn: line.conn });
+        });
+        const x2 = await line.read(getA.name, o);
+        await withReproduce(reproduce, () => expectUploadServed(x2, a, bodyA, HINT_BODY_STREAM));
+        const x3 = await line.read(putB.name, o);
+        await withReproduce(reproduce, async () => {
+          expectPutAnswer(x3, b, false, HINT_BODY_STREAM);
+          expectStored(ctx, b, bodyB, { after: after(x3), conn: line.conn });
+        });
+        const x4 = await line.read(getB.name, o);
+        await withReproduce(reproduce, () => expectUploadServed(x4, b, bodyB, HINT_BODY_STREAM));
+        const x5 = await line.read(getSite.name, o);
+        await withReproduce(reproduce, async () => {
+          expectStatus(x5, 200, HINT_BODY_STREAM);
+          await expectBody(x5, readSiteFile(site, siteFile), siteFile.file, HINT_BODY_STREAM);
+        });
         line.conn.abort();
       }
     },
@@ -840,6 +865,8 @@ const checks: Check[] = [
       await silent.send(Buffer.concat(Array.from({ length: 4 }, () => getRequest(large.url).bytes)));
 
       const during = t(`while client 1 was paused in the middle of its PUT ${uploadUrl(name)}`, `在客户端 1 的 PUT ${uploadUrl(name)} 停在正文中途的时候`);
+      const url = `http://127.0.0.1:9000${uploadUrl(name)}`;
+      const reproduceHalf = `head -c 300000 /dev/urandom > slow.bin && (curl -s -T slow.bin --limit-rate 100K ${url} &) && sleep 1 && curl -s ${url} | wc -c   # while the upload runs: the old size, or 404's`;
       // Client 2: a small upload, byte by byte.
       const slowName = freshName(ctx, '16', '.txt');
       const slowBody = Buffer.from(`${ctx.rng.word()} ${ctx.rng.word()} 慢慢来`);
@@ -850,7 +877,11 @@ const checks: Check[] = [
           await line.send(Buffer.from([b]));
           await ctx.sleep(2);
         }
-        const x = await line.read(req.name, { hint: HINT_BODY_STREAM, context: t('the whole request came one byte at a time, 2 ms apart', '整个请求一次一个字节地到达，间隔 2 毫秒'), reproduce: reproduceInParts([...req.bytes].map((b) => Buffer.from([b])), 2) });
+        const x = await line.read(req.name, {
+          what: t(`the response to ${req.name}, whose every byte came on its own, 2 ms apart, ${during.en}`, `${req.name} 的响应（它的每个字节都单独到达，间隔 2 毫秒，${during.zh}）`),
+          hint: t(`Every connection is served at once, whatever the others do. ${HINT_BODY_STREAM.en}`, `每个连接都要立即得到服务，不管别的连接在做什么。${HINT_BODY_STREAM.zh}`),
+          reproduce: reproduceInParts([...req.bytes].map((b) => Buffer.from([b])), 2),
+        });
         expectPutAnswer(x, slowName, false, HINT_BODY_STREAM);
         expectStored(ctx, slowName, slowBody, { after: after(x), conn: line.conn });
       };
@@ -875,11 +906,12 @@ const checks: Check[] = [
             expected: t(`the old file, whole (${oldBody.length} bytes): a file changes only when its new body is complete`, `完整的旧文件（${oldBody.length} 字节）：只有新正文完整之后文件才会改变`),
             hint: HINT_ATOMIC,
             conn: line.conn,
+            reproduce: reproduceHalf,
           });
         }
-        await expectUploadServed(y, name, oldBody, HINT_ATOMIC);
+        await withReproduce(reproduceHalf, () => expectUploadServed(y, name, oldBody, HINT_ATOMIC));
       };
-      await firstFailureInOrder([dribbler(), quick()]);
+      await firstFailureInOrder([quick(), dribbler()]);
 
       // Client 1 goes on: the new version replaces the old.
       await ctx.sleep(Math.max(0, resumeAt - Date.now()));
@@ -938,12 +970,14 @@ const checks: Check[] = [
         if (settled || Date.now() > deadline) break;
       }
       const cut = t('1 s after the clients left mid-body', '客户端在正文中途离开 1 秒之后');
+      const reproduce = `head -c 200000 /dev/urandom > big.bin && timeout 1 curl -s -T big.bin --limit-rate 50K http://127.0.0.1:9000${uploadUrl(fresh)}; ls -la "$STATIC_DIR/uploads"`;
       if (newFile !== undefined) {
         fail({
           summary: t(`${cut.en}: uploads/${fresh} exists with ${newFile.length} bytes — the first part of a body of ${cases[0]!.body.length}, whose client closed before sending the rest`, `${cut.zh}：uploads/${fresh} 存在，有 ${newFile.length} 字节——这是一个 ${cases[0]!.body.length} 字节正文的前一部分，它的客户端没发完就关闭了`),
           expected: t('no such file: an upload that never completed leaves nothing', '不应该有这个文件：没有完成的上传什么都不留下'),
           hint: HINT_ATOMIC,
           conn: last,
+          reproduce,
         });
       }
       if (!oldFile?.equals(oldBody)) {
@@ -954,6 +988,7 @@ const checks: Check[] = [
           expected: t('the old file, unchanged: a replacement counts only once its body is complete', '旧文件保持不变：替换只有在正文完整之后才算数'),
           hint: HINT_ATOMIC,
           conn: last,
+          reproduce,
         });
       }
       if (stray.length > 0) {
@@ -962,6 +997,7 @@ const checks: Check[] = [
           expected: t('the temporary file of an upload that was cut short is deleted when the connection closes', '中途断开的上传，它的临时文件在连接关闭时被删除'),
           hint: t('When the socket closes before the body is complete (the "close" event, with bytes still expected), destroy the file stream and delete its temporary file — or every interrupted upload leaves one behind.', '当 socket 在正文完整之前关闭（"close" 事件发生时还在等字节），销毁文件流并删除它的临时文件——否则每次被打断的上传都会留下一个。'),
           conn: last,
+          reproduce,
         });
       }
       // And the server goes on.

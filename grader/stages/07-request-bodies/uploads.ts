@@ -90,7 +90,21 @@ export function curlFor(reqs: readonly AnyRequest[], port = 9000): string | unde
       parts.push(`--data-binary '${r.body.toString('latin1')}' ${url(init.target)}`);
     } else return undefined;
   }
+  if (parts.length === 0) return undefined;
   return [...files, `curl -sv ${parts.join(' --next ')}`].join(' && ');
+}
+
+/**
+ * A node one-liner that sends these requests in one write — each body as filler bytes of its
+ * length — and prints what comes back: a pipeline, which curl cannot send.
+ */
+export function reproduceInOneWrite(reqs: readonly AnyRequest[], port = 9000): string {
+  const parts = reqs.map((r) => (isBody(r) ? [r.head.toString('latin1'), r.body.length] : [r.bytes.toString('latin1'), 0]));
+  const json = JSON.stringify(parts).replaceAll("'", '\\u0027');
+  return (
+    `node -e 'const parts=${json};const s=require("net").connect(${port},"127.0.0.1",()=>s.write(Buffer.concat(parts.flatMap(([h,n])=>[Buffer.from(h,"latin1"),Buffer.alloc(n,120)]))));` +
+    `s.pipe(process.stdout)'`
+  );
 }
 
 /**
@@ -174,8 +188,8 @@ export class Line {
    * Reads the response to `name` exactly. A `100 Continue` before it is passed over when
    * `continueAllowed` (the request asked for it and sent its body anyway).
    */
-  async read(name: string, o: { method?: string; hint?: Text; timeoutMs?: number; context?: Text; continueAllowed?: boolean; reproduce?: string } = {}): Promise<Exchange> {
-    const what = this.what(name);
+  async read(name: string, o: { method?: string; hint?: Text; timeoutMs?: number; context?: Text; continueAllowed?: boolean; reproduce?: string; what?: Text } = {}): Promise<Exchange> {
+    const what = o.what ?? this.what(name);
     let res: HttpResponse;
     for (;;) {
       res = await readExact(this.conn, {
