@@ -326,7 +326,7 @@ const checks: Check[] = [
         await line.send(Buffer.concat([e.req.bytes, nextStep.bytes]));
         const x = await line.read(e.req.name, { hint: HINT_SKIP_REFUSED });
         expectNothingWritten(ctx, before, { x, what: t(`${e.req.name} (${e.why.en})`, `${e.req.name}（${e.why.zh}）`), hint: HINT_PUT });
-        expectStatus(x, 405, HINT_PUT, t(`405 Method Not Allowed: ${e.why.en}`, `405 Method Not Allowed：${e.why.zh}`));
+        expectStatus(x, 405, HINT_PUT, t(`405 Method Not Allowed: ${e.why.en}`, `应该是 405 Method Not Allowed：${e.why.zh}`));
         await expectClosedOrNextAnswered(line, x, nextStep, HINT_SKIP_REFUSED);
         line.conn.abort();
       }
@@ -694,7 +694,7 @@ const checks: Check[] = [
         await line.send(c.req.bytes);
         const x = await line.read(c.req.name, { hint });
         const what = t(`${c.req.name} with ${c.why.en}`, `带${c.why.zh}的 ${c.req.name}`);
-        expectStatus(x, 501, hint, t(`501 Not Implemented: ${c.why.en}`, `501 Not Implemented：${c.why.zh}`));
+        expectStatus(x, 501, hint, t(`501 Not Implemented: ${c.why.en}`, `应该是 501 Not Implemented：${c.why.zh}`));
         expectNothingWritten(ctx, before, { x, what, hint });
         await expectClosed(x, 1000, t('the server cannot tell where a chunked body ends', '服务器无法判断分块正文在哪里结束'), hint);
         line.conn.abort();
