@@ -742,7 +742,7 @@ const checks: Check[] = [
       const req = putRequest(other, body, { headers: [expect] });
       const g = getRequest(uploadUrl(other));
       await hurried.send(Buffer.concat([req.bytes, g.bytes]));
-      const x = await hurried.read(req.name, { continueAllowed: true, context: t('the head and the body went in one write, followed by a GET', '请求头和正文一次写出，后面还跟着一个 GET') });
+      const x = await hurried.read(req.name, { context: t('the head and the body went in one write, followed by a GET', '请求头和正文一次写出，后面还跟着一个 GET') });
       expectPutAnswer(x, other, false);
       const y = await hurried.read(g.name);
       await expectUploadServed(y, other, body);

@@ -185,10 +185,10 @@ export class Line {
   }
 
   /**
-   * Reads the response to `name` exactly. A `100 Continue` before it is passed over when
-   * `continueAllowed` (the request asked for it and sent its body anyway).
+   * Reads the response to `name` exactly. Interim responses before it (a `100 Continue` the request
+   * asked for, or one it did not: a client must take any number of them) are passed over.
    */
-  async read(name: string, o: { method?: string; hint?: Text; timeoutMs?: number; context?: Text; continueAllowed?: boolean; reproduce?: string; what?: Text } = {}): Promise<Exchange> {
+  async read(name: string, o: { method?: string; hint?: Text; timeoutMs?: number; context?: Text; reproduce?: string; what?: Text } = {}): Promise<Exchange> {
     const what = o.what ?? this.what(name);
     let res: HttpResponse;
     for (;;) {
@@ -201,7 +201,7 @@ export class Line {
         context: o.context,
         ...(o.reproduce ?? this.reproduce() ? { reproduce: o.reproduce ?? this.reproduce() } : {}),
       });
-      if (res.status === 100 && o.continueAllowed) continue;
+      if (res.status >= 100 && res.status < 200 && res.status !== 101) continue;
       break;
     }
     this.count++;
