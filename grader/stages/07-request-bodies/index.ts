@@ -1052,4 +1052,5 @@ export default defineStage(import.meta.url, {
   checks,
   hints,
   site: { features: ['media-types', 'binary', 'large', 'unknown-type', 'folder-index', 'nested', 'spaced', 'unicode'] },
+  writes: ['uploads'],
 });
