@@ -47,6 +47,8 @@ export interface Stage {
   checks: Check[];
   /** The files of the seeded document root (stages that serve files); see site/site.ts. */
   site?: SiteSpec;
+  /** Folders under STATIC_DIR the server writes to (created for it, writable in a sandbox). */
+  writes?: readonly string[];
   /** Hints for `npm run hint N`, gentlest first: each one gives a little more away. */
   hints?: TrackText[];
 }

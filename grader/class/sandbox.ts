@@ -95,7 +95,7 @@ const ETC_FILES = ['/etc/hosts', '/etc/host.conf', '/etc/nsswitch.conf', '/etc/r
  * messages name real files), and `docDir` — the one folder holding this stage's document root and
  * the files outside it that traversal checks look for — too.
  */
-export function bwrapArgs(spec: WrapSpec, repo: string, docDir: string): string[] {
+export function bwrapArgs(spec: WrapSpec, repo: string, docDir: string, writable: readonly string[] = []): string[] {
   const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
   if (spec.dropCaps) args.push('--cap-drop', 'ALL');
   args.push('--ro-bind', '/usr', '/usr');
@@ -118,7 +118,9 @@ export function bwrapArgs(spec: WrapSpec, repo: string, docDir: string): string[
   const realRepo = realpathSync(repo);
   args.push('--ro-bind', realRepo, realRepo);
   if (realRepo !== path.resolve(repo)) args.push('--ro-bind', realRepo, path.resolve(repo));
-  args.push('--ro-bind', docDir, docDir, '--chdir', realRepo, '--setenv', 'TMPDIR', '/tmp', '--setenv', 'HOME', '/tmp', '--');
+  args.push('--ro-bind', docDir, docDir);
+  for (const w of writable) args.push('--bind', w, w);
+  args.push('--chdir', realRepo, '--setenv', 'TMPDIR', '/tmp', '--setenv', 'HOME', '/tmp', '--');
   return args;
 }
 
@@ -126,13 +128,13 @@ export function bwrapArgs(spec: WrapSpec, repo: string, docDir: string): string[
  * Wraps a server's argv: the cgroup (if any) entered first, so that every process after it is
  * counted; then bubblewrap (if any); then the user switch and prlimit (if any) around the command.
  */
-export function wrapArgv(spec: WrapSpec, repo: string, docDir: string, argv: string[], cgroup?: string): string[] {
+export function wrapArgv(spec: WrapSpec, repo: string, docDir: string, argv: string[], cgroup?: string, writable: readonly string[] = []): string[] {
   const user = spec.dropTo ? [spec.dropTo.setpriv, `--reuid=${spec.dropTo.uid}`, `--regid=${spec.dropTo.gid}`, '--clear-groups', '--'] : [];
   const limits: string[] = [];
   if (spec.memoryBytes) limits.push(`--data=${spec.memoryBytes}`);
   if (spec.processLimit?.via === 'rlimit') limits.push(`--nproc=${spec.processLimit.count}`);
   const limited = spec.prlimit && limits.length ? [...user, spec.prlimit, ...limits, '--', ...argv] : [...user, ...argv];
-  const boxed = spec.bwrap ? [spec.bwrap, ...bwrapArgs(spec, repo, docDir), ...limited] : limited;
+  const boxed = spec.bwrap ? [spec.bwrap, ...bwrapArgs(spec, repo, docDir, writable), ...limited] : limited;
   return cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, ...boxed] : boxed;
 }
 

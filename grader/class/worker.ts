@@ -4,7 +4,7 @@
  * than in the runner means a time limit is enforced by killing this process (and the servers it
  * started) — the one way to stop grading that cannot be argued with.
  */
-import { chmodSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { gradeStage } from '../engine.ts';
 import { installCleanupHandlers, killAllNow } from '../runner/processes.ts';
@@ -62,7 +62,12 @@ process.on('message', (msg: ToWorker) => {
           const docDir = stageFolder(context!.root);
           // A server running as another user must be able to read the document root we made.
           if (job.wrap.dropTo) openUp(docDir);
-          return wrapArgv(job.wrap, job.repo, docDir, argv, cgroup);
+          const writable = (stage.writes ?? []).map((w) => path.join(context!.root, w));
+          for (const w of writable) {
+            mkdirSync(w, { recursive: true });
+            if (job.wrap.dropTo) chmodSync(w, 0o1777);
+          }
+          return wrapArgv(job.wrap, job.repo, docDir, argv, cgroup, writable);
         },
         onCheck: (result) => send({ type: 'check', result }),
       });
