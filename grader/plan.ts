@@ -316,11 +316,22 @@ export function gradescopePlan(argv: string[]): { out: string; config: Gradescop
   };
 }
 
-/** `npm run kit:student -- OUT`. */
-export function studentEditionPlan(argv: string[]): { out: string } {
-  const [out, ...rest] = argv;
-  if (!out || rest.length || out.startsWith('-')) throw new UsageError(same('usage: npm run kit:student -- OUT   (OUT: a new folder for the student edition)'), true);
-  return { out };
+const STUDENT_EDITION_USAGE = 'usage: npm run kit:student -- OUT [--allow-dirty]   (OUT: a new folder for the student edition)';
+
+/**
+ * `npm run kit:student -- OUT [--allow-dirty]`. The edition is always built from the last commit;
+ * --allow-dirty only says the teacher knows exercises/ differs from it (and wants that left out).
+ */
+export function studentEditionPlan(argv: string[]): { out: string; allowDirty: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'allow-dirty': { type: 'boolean' } } });
+  } catch {
+    throw new UsageError(same(STUDENT_EDITION_USAGE), true);
+  }
+  const [out, ...rest] = parsed.positionals;
+  if (!out || rest.length) throw new UsageError(same(STUDENT_EDITION_USAGE), true);
+  return { out, allowDirty: parsed.values['allow-dirty'] === true };
 }
 
 /** Runs node's parseArgs; what it refuses becomes a usage error pointing at --help. */
