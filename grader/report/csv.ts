@@ -181,7 +181,8 @@ export function withoutRunDetails(text: string, repo?: string): string {
   if (repo) out = out.replaceAll(repo + path.sep, '');
   out = out.replaceAll(path.resolve(kitRoot) + path.sep, '');
   const tmp = os.tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  out = out.replace(new RegExp(`${tmp}/socklab-[^\\s/]+(/\\S*)?`, 'g'), '…');
+  // The class runner's own temp folder (mkdtemp: socklab-class-XXXXXX), where document roots live.
+  out = out.replace(new RegExp(`${tmp}/socklab-class-[A-Za-z0-9]{6}(/\\S*)?`, 'g'), '…');
   return out
     .replace(/ on port \d+/g, '')
     .replace(/\bPORT=\d+/g, 'PORT')
