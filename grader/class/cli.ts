@@ -169,7 +169,7 @@ function infoOf(student: StudentRepo | undefined, columns: string[]): { info?: R
  * What class grading adds around the engine's results: the roster's other columns, and which
  * stages each student has not touched (their server file is still the kit's skeleton).
  */
-function withStudentDetails(result: ClassResult, graded: StudentRepo[], roster: StudentRepo[], columns: string[]): ClassResult {
+export function withStudentDetails(result: ClassResult, graded: StudentRepo[], roster: StudentRepo[] = graded, columns: string[] = []): ClassResult {
   const byId = new Map(graded.map((s) => [s.id, s]));
   const skeletons = new Map(result.stages.map((s) => [s.slug, skeletonOf(kitRoot, s.slug)]));
   return {
