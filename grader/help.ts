@@ -42,6 +42,9 @@ Teachers (docs/teachers.md):
   --jobs <n>          students graded at once (default: the number of cores)
   --out <dir>         where gradebook.csv, results.json and report.html go (default: grades/<time>)
   --only <ids>        regrade only these students, e.g. --only alice,bob (updates --out)
+  --gradebook <f>     plain (default), canvas, moodle — a comma list; one CSV file each
+  --shard <i/n>       grade part i of n of the class (needs --seed); then join the parts with
+  --merge <dirs…>     npm run grade -- --merge OUT1 OUT2 … --out DIR
 
 Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server did not start,
 4 the machine is not ready (Node too old, dependencies missing, Windows without WSL), 130 interrupted.`,
@@ -78,6 +81,9 @@ Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server 
   --jobs <n>          同时评测的学生数（默认等于 CPU 核数）
   --out <文件夹>      gradebook.csv、results.json 和 report.html 的输出位置（默认 grades/<时间>）
   --only <编号>       只重新评测这些学生，例如 --only alice,bob（更新 --out 中的结果）
+  --gradebook <格式>  plain（默认）、canvas、moodle，可用逗号分隔；每种格式一个 CSV 文件
+  --shard <i/n>       只评测全班的第 i 份（共 n 份，需要 --seed）；之后用下面的命令合并各份
+  --merge <文件夹…>   npm run grade -- --merge OUT1 OUT2 … --out DIR
 
 退出码：0 全部通过，1 有检查未通过，2 命令行有误，3 服务器没能启动，
 4 环境没准备好（Node 版本太旧、没有安装依赖、在 Windows 上而不是 WSL 里），130 被中断。`,

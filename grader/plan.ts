@@ -12,6 +12,7 @@ import { parseStageList } from './class/discover.ts';
 import type { ClassLimits } from './results.ts';
 import { EXIT } from './exit-codes.ts';
 import { LANGS, pickLang, same, say, t, type Lang, type Text } from './i18n.ts';
+import { GRADEBOOK_FORMATS, type GradebookFormat } from './report/csv.ts';
 import { exerciseFile, kitRoot, readmeFile, solutionFile } from './layout.ts';
 import { randomSeed } from './rng.ts';
 import type { ServerCommand } from './runner/server.ts';
@@ -77,14 +78,18 @@ export interface WatchPlan {
 export interface ClassPlan {
   mode: 'class';
   lang: Lang;
-  /** --class DIR or --roster FILE, as typed. */
-  source: { flag: 'class' | 'roster'; path: string };
+  /** --class DIR or --roster FILE, as typed; or --merge OUT1 OUT2 … (the folders of shard runs). */
+  source: { flag: 'class' | 'roster'; path: string } | { flag: 'merge'; paths: string[] };
+  /** The gradebook files to write (--gradebook plain,canvas,moodle; default plain). */
+  gradebooks: GradebookFormat[];
   /** The rest as typed; class/cli.ts checks them against the class it finds. */
   stages?: string;
   jobs?: string;
   out?: string;
   only?: string;
   seed?: string;
+  /** --shard i/n: grade part i of n of the roster. */
+  shard?: string;
 }
 
 export interface HintPlan {
@@ -137,6 +142,9 @@ const gradeOptions = {
   jobs: { type: 'string' },
   out: { type: 'string' },
   only: { type: 'string' },
+  gradebook: { type: 'string', multiple: true },
+  shard: { type: 'string' },
+  merge: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -169,6 +177,17 @@ function gradePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
     lang = langFlag(values.lang, env) ?? lang;
     if (values.help) return { mode: 'help', lang };
     if (values.list) return { mode: 'list', lang };
+    if (values.merge) {
+      if (values.class !== undefined || values.roster !== undefined) {
+        throw new UsageError(t('--merge joins graded shards: give it their --out folders, without --class or --roster', '--merge 用于合并已评测的分片：请给出各分片的 --out 文件夹，不要同时用 --class 或 --roster'));
+      }
+      const stray = ([...NOT_FOR_CLASS, 'stages', 'jobs', 'only', 'seed', 'shard'] as const).find((k) => values[k] !== undefined && values[k] !== false);
+      if (stray) throw new UsageError(t(`--${stray} does not apply to --merge`, `--${stray} 不能与 --merge 一起使用`));
+      if (positionals.length === 0) {
+        throw new UsageError(t('--merge needs the folders the shards wrote, e.g. npm run grade -- --merge shard-1 shard-2 shard-3 --out grades/all', '--merge 需要各分片写出的文件夹，例如 npm run grade -- --merge shard-1 shard-2 shard-3 --out grades/all'));
+      }
+      return { mode: 'class', lang, source: { flag: 'merge', paths: positionals }, gradebooks: gradebookFlag(values.gradebook), out: values.out };
+    }
     if (values.class !== undefined || values.roster !== undefined) {
       if (values.class !== undefined && values.roster !== undefined) {
         throw new UsageError(t('use either --class DIR or --roster FILE, not both', '--class DIR 和 --roster FILE 只能用一个'));
@@ -179,10 +198,27 @@ function gradePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
       if (positionals.length) {
         throw new UsageError(t(`class grading takes no stage argument — use --stages ${positionals.join(',')}`, `班级评测不接受关卡参数——请用 --stages ${positionals.join(',')}`));
       }
+      if (values.shard !== undefined && values.seed === undefined) {
+        throw new UsageError(t('--shard needs --seed N: every shard must grade with the same class seed (e.g. --seed 2026)', '--shard 需要 --seed N：每个分片都必须用同一个班级种子评测（例如 --seed 2026）'));
+      }
+      if (values.shard !== undefined && values.only !== undefined) {
+        throw new UsageError(t('--only regrades students in a whole run\'s --out folder; it does not combine with --shard', '--only 用于在整班评测的 --out 文件夹里重评部分学生，不能与 --shard 一起使用'));
+      }
       const source = values.class !== undefined ? { flag: 'class' as const, path: values.class } : { flag: 'roster' as const, path: values.roster! };
-      return { mode: 'class', lang, source, stages: values.stages, jobs: values.jobs, out: values.out, only: values.only, seed: values.seed };
+      return {
+        mode: 'class',
+        lang,
+        source,
+        gradebooks: gradebookFlag(values.gradebook),
+        stages: values.stages,
+        jobs: values.jobs,
+        out: values.out,
+        only: values.only,
+        seed: values.seed,
+        shard: values.shard,
+      };
     }
-    const classOnly = (['stages', 'jobs', 'out', 'only'] as const).find((k) => values[k] !== undefined);
+    const classOnly = (['stages', 'jobs', 'out', 'only', 'gradebook', 'shard'] as const).find((k) => values[k] !== undefined);
     if (classOnly) throw new UsageError(t(`--${classOnly} is for class grading: add --class DIR or --roster FILE`, `--${classOnly} 用于班级评测：请加上 --class DIR 或 --roster FILE`));
     if (values.format !== undefined && !['terminal', 'json', 'github'].includes(values.format)) {
       throw new UsageError(t(`--format takes terminal, json or github, got '${values.format}'`, `--format 只能是 terminal、json 或 github，收到的是 '${values.format}'`));
@@ -316,11 +352,22 @@ export function gradescopePlan(argv: string[]): { out: string; config: Gradescop
   };
 }
 
-/** `npm run kit:student -- OUT`. */
-export function studentEditionPlan(argv: string[]): { out: string } {
-  const [out, ...rest] = argv;
-  if (!out || rest.length || out.startsWith('-')) throw new UsageError(same('usage: npm run kit:student -- OUT   (OUT: a new folder for the student edition)'), true);
-  return { out };
+const STUDENT_EDITION_USAGE = 'usage: npm run kit:student -- OUT [--allow-dirty]   (OUT: a new folder for the student edition)';
+
+/**
+ * `npm run kit:student -- OUT [--allow-dirty]`. The edition is always built from the last commit;
+ * --allow-dirty only says the teacher knows exercises/ differs from it (and wants that left out).
+ */
+export function studentEditionPlan(argv: string[]): { out: string; allowDirty: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'allow-dirty': { type: 'boolean' } } });
+  } catch {
+    throw new UsageError(same(STUDENT_EDITION_USAGE), true);
+  }
+  const [out, ...rest] = parsed.positionals;
+  if (!out || rest.length) throw new UsageError(same(STUDENT_EDITION_USAGE), true);
+  return { out, allowDirty: parsed.values['allow-dirty'] === true };
 }
 
 /** Runs node's parseArgs; what it refuses becomes a usage error pointing at --help. */
@@ -331,6 +378,16 @@ function strictArgs<R>(parse: () => R, command: string): R {
     const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(t(`${msg} (see ${command} -- --help)`, `${msg}（参见 ${command} -- --help）`));
   }
+}
+
+/** `--gradebook canvas,moodle` (repeatable): the formats asked for, each once; plain when none. */
+function gradebookFlag(raw: string[] | undefined): GradebookFormat[] {
+  const asked = (raw ?? []).flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean);
+  const unknown = asked.find((v) => !(GRADEBOOK_FORMATS as readonly string[]).includes(v));
+  if (unknown !== undefined) {
+    throw new UsageError(t(`--gradebook takes ${GRADEBOOK_FORMATS.join(', ')} (a comma list, or the flag repeated), got '${unknown}'`, `--gradebook 可以是 ${GRADEBOOK_FORMATS.join('、')}（用逗号分隔，或重复这个选项），收到的是 '${unknown}'`));
+  }
+  return asked.length ? GRADEBOOK_FORMATS.filter((f) => asked.includes(f)) : ['plain'];
 }
 
 function langFlag(raw: string | undefined, env: NodeJS.ProcessEnv): Lang | undefined {

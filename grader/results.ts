@@ -7,8 +7,21 @@
 import type { Text } from './i18n.ts';
 import type { StageResult } from './types.ts';
 
-/** ok: graded normally · error: the repo or a server could not be run · timeout: a time limit cut grading short. */
-export type StudentStatus = 'ok' | 'error' | 'timeout';
+/**
+ * ok: graded normally · did-not-start: one of the student's servers never started, or its exercise
+ * file is missing (the student's side: those stages score 0) · error: the grader could not grade
+ * (repo not found, not a socklab repo, the grader itself failed — not the student's fault) ·
+ * timeout: a time limit cut grading short.
+ */
+export type StudentStatus = 'ok' | 'did-not-start' | 'error' | 'timeout';
+
+/** The status of a graded student; the grader's own failure outranks a time limit, which outranks a server that did not start. */
+export function studentStatus(x: { stages: readonly ClassStageResult[]; timedOut: boolean; repoProblem: boolean }): StudentStatus {
+  if (x.repoProblem || x.stages.some((s) => s.checks.some((c) => c.failure?.kind === 'grader-error'))) return 'error';
+  if (x.timedOut) return 'timeout';
+  if (x.stages.some((s) => s.startError)) return 'did-not-start';
+  return 'ok';
+}
 
 export interface ClassStageResult extends StageResult {
   /** Set when a time limit stopped this stage: the checks that had finished keep their points. */
@@ -28,6 +41,10 @@ export interface StudentResult {
   score: number;
   maxScore: number;
   durationMs: number;
+  /** The roster's other columns for this student (email, lms_id, section, …), by the roster's header names. */
+  info?: Record<string, string>;
+  /** Stages whose server file is the kit's skeleton, byte for byte (line endings aside): not started. */
+  untouched?: number[];
 }
 
 export interface SandboxInfo {
@@ -81,4 +98,17 @@ export interface ClassResult {
   sandbox: SandboxInfo;
   stages: StageInfo[];
   students: StudentResult[];
+  /** The roster's columns beyond student id and repo, in its order (absent when there were none). */
+  rosterColumns?: string[];
+  /** Set when this is one part of a class graded in shards (`--shard i/n`); `--merge` joins the parts. */
+  shard?: ShardInfo;
+}
+
+export interface ShardInfo {
+  /** 1-based: this is part `index` of `count`. */
+  index: number;
+  count: number;
+  /** Students in the whole roster, and a digest of their ids in roster order: the parts of one class agree on both. */
+  rosterSize: number;
+  rosterDigest: string;
 }

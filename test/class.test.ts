@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv, studentsFromClassDir, studentsFromRoster } from '../grader/class/discover.ts';
 import { gradeClass, stageInfo } from '../grader/class/grade-class.ts';
-import { writeClassFiles } from '../grader/class/cli.ts';
+import { withStudentDetails, writeClassFiles } from '../grader/class/cli.ts';
 import { findExecutable } from '../grader/class/sandbox.ts';
 import { studentSeed } from '../grader/class/seed.ts';
 import type { ClassResult, StudentResult } from '../grader/results.ts';
@@ -45,16 +45,12 @@ describe('a class of 40 repos', () => {
     makeClass(classDir);
     tag = newTag();
     const t0 = Date.now();
-    result = await gradeClass({
-      students: studentsFromClassDir(classDir),
-      stages,
-      classSeed: 2024,
-      jobs: 2,
-      limits: LIMITS,
-      env: { SOCKLAB_TEST_TAG: tag },
-    });
+    const students = studentsFromClassDir(classDir);
+    // What the command line does: grade, then add which stages each student left untouched.
+    result = withStudentDetails(await gradeClass({ students, stages, classSeed: 2024, jobs: 2, limits: LIMITS, env: { SOCKLAB_TEST_TAG: tag } }), students);
     wallMs = Date.now() - t0;
-    writeClassFiles(result, out, { lang: 'en', regrade: (id) => `npm run grade -- --class class --only ${id}` });
+    writeClassFiles(result, out, { lang: 'en', regrade: (id) => `npm run grade -- --class class --only ${id}`, gradebooks: ['plain', 'canvas', 'moodle'] });
+    writeClassFiles(result, path.join(tmp, 'out-zh'), { lang: 'zh-CN' });
     by = (id) => result.students.find((s) => s.id === id)!;
     console.log(`class of ${result.students.length}, ${stages.length} stage(s), --jobs 2: ${(wallMs / 1000).toFixed(1)} s; ${result.sandbox.note.en}`);
   }, 900_000);
@@ -118,20 +114,20 @@ describe('a class of 40 repos', () => {
     for (const s of h.stages) expect(s.score).toBe(s.checks.filter((c) => c.passed).reduce((a, c) => a + c.points, 0));
   });
 
-  it('reports a server that never listens as an error with the reason', () => {
+  it('reports a server that never listens as did-not-start, with the reason', () => {
     const n = by('never-listens');
-    expect(n.status).toBe('error');
+    expect(n.status).toBe('did-not-start');
     expect(n.problems[0]!.en).toMatch(/did not start listening on port \d+ within 6 s/);
     for (const st of n.stages) expect(st.score).toBe(0);
   });
 
-  it('reports repos it cannot grade as errors, and grades the rest of the class anyway', () => {
-    expect(by('missing-file').status).toBe('error');
+  it('tells what the student left out (did-not-start) from what the grader could not grade (error), and grades the rest anyway', () => {
+    expect(by('missing-file').status).toBe('did-not-start');
     expect(by('missing-file').problems[0]!.en).toBe(`stage 1: exercises/${first.slug}/server.ts is missing`);
     expect(by('not-a-repo').status).toBe('error');
     expect(by('not-a-repo').problems[0]!.en).toMatch(/no exercises\/ folder/);
     expect(by('not-a-repo').score).toBe(0);
-    expect(by('symlink-escape').status).toBe('error');
+    expect(by('symlink-escape').status).toBe('did-not-start');
     expect(by('symlink-escape').problems[0]!.en).toMatch(/link to a file outside the repo/);
     expect(firstScore(by('symlink-escape'))).toBe(0);
   });
@@ -151,6 +147,7 @@ describe('a class of 40 repos', () => {
     expect(firstScore(tamper)).toBe(0);
     expect(tamper.stages[0]!.checks.length).toBe(first.checks.length); // this kit's checks ran, not its emptied copy
     expect(tamper.stages[0]!.checks[0]!.failure?.wire?.receivedPreview).toBe('"PASS\\n"');
+    expect(tamper.untouched).toEqual(stages.slice(1).map((s) => s.number)); // its other servers are the skeletons
     if (result.sandbox.kind === 'bubblewrap') {
       // Read-only repo, no view of the class folder.
       expect(existsSync(path.join(classDir, 'tampered-by-student.txt'))).toBe(false);
@@ -166,21 +163,29 @@ describe('a class of 40 repos', () => {
     for (const s of result.students) expect(s.durationMs, s.id).toBeLessThan(LIMITS.studentMs + 8_000);
   });
 
-  it('writes gradebook.csv: a column per stage, total, max, status, error, and a first row of maxima', () => {
-    const rows = parseCsv(readFileSync(path.join(out, 'gradebook.csv'), 'utf8'));
-    const [header, max, ...students] = rows;
-    expect(header).toEqual(['student', ...stages.map((s) => `stage ${s.number} ${s.title.en}`), 'total', 'max', 'status', 'error']);
-    const total = result.stages.reduce((a, s) => a + s.maxScore, 0);
-    expect(max).toEqual(['(max points)', ...result.stages.map((s) => String(s.maxScore)), String(total), String(total), '', '']);
-    expect(students).toHaveLength(40);
+  it('writes gradebook.csv: UTF-8 with BOM, one header row, a row per student with status and reason', () => {
+    const text = readFileSync(path.join(out, 'gradebook.csv'), 'utf8');
+    expect(text.startsWith('\ufeff')).toBe(true); // so Excel shows 王小明, not mojibake
+    const [header, ...students] = parseCsv(text.slice(1)).filter((r) => r.length > 1);
+    expect(header).toEqual(['student', ...result.stages.map((s) => `stage ${s.number} ${s.title.en} (max ${s.maxScore})`), `total (max ${result.stages.reduce((a, s) => a + s.maxScore, 0)})`, 'max', 'status', 'reason']);
+    expect(students).toHaveLength(40); // and no "(max points)" row an LMS would read as a student
     for (const row of students) {
       const s = by(row[0]!);
       expect(row.slice(1, 1 + stages.length).map(Number)).toEqual(s.stages.map((x) => x.score));
       expect(Number(row[1 + stages.length])).toBe(s.score);
       expect(row[3 + stages.length]).toBe(s.status);
-      if (s.status !== 'ok') expect(row[4 + stages.length]).toContain(s.problems[0]!.en);
+      if (s.status !== 'ok') expect(row[4 + stages.length]).not.toBe('');
+      expect(row[4 + stages.length], s.id).not.toMatch(/port \d+|127\.0\.0\.1:\d+|PORT=\d+/);
     }
+    expect(students.find((r) => r[0] === 'never-listens')![4 + stages.length]).toMatch(/^stages? [\d, ]+: the server did not start: did not start listening within 6 s/);
     expect(students.find((r) => r[0] === '王小明')).toBeDefined();
+    // The LMS files, beside it.
+    const canvas = parseCsv(readFileSync(path.join(out, 'gradebook-canvas.csv'), 'utf8').slice(1));
+    expect(canvas[0]!.slice(0, 5)).toEqual(['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section']);
+    expect(canvas[1]![0]).toBe('Points Possible');
+    expect(canvas.filter((r) => r.length > 1)).toHaveLength(42);
+    const moodle = parseCsv(readFileSync(path.join(out, 'gradebook-moodle.csv'), 'utf8').slice(1)).filter((r) => r.length > 1);
+    expect(moodle).toHaveLength(41);
   });
 
   it('writes results.json with every check of every student and its message', () => {
@@ -208,50 +213,111 @@ describe('a class of 40 repos', () => {
     expect(html).toContain('1.12');
   });
 
-  it('renders in headless Chromium with the tables visible', async () => {
+  it('report.html: sortable columns, an untouched repo in one line, a repeated failure as "same as"', () => {
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    // name, each stage, total, status, time
+    expect([...html.matchAll(/<th data-col="(\d+)">/g)].map((m) => Number(m[1]))).toEqual(Array.from({ length: stages.length + 4 }, (_, i) => i));
+    expect(html).toMatch(/<tr data-name="skeleton" data-sort="[^"]*"><td><a href="#s-skeleton">skeleton<\/a><\/td><td colspan="\d+" class="untouched">skeleton, not started<\/td>/);
+    expect(html).toMatch(/<div class="student untouched" id="s-skeleton">/);
+    expect(html).not.toMatch(/<details class="student" id="s-skeleton">/);
+    // The crashing server crashes the same way on check after check: its output is shown once.
+    const crashing = html.slice(html.indexOf('<details class="student" id="s-crashing">'), html.indexOf('</details>', html.indexOf('id="s-crashing"')));
+    const same = [...crashing.matchAll(/— same as <a href="#s-crashing-([\w-]+)">/g)];
+    expect(same.length).toBeGreaterThan(5);
+    const failedChecks = by('crashing').stages.reduce((a, st) => a + st.checks.filter((c) => !c.passed).length, 0);
+    expect(crashing.split('student bug: crash on first data').length - 1).toBeLessThan(failedChecks / 2);
+    for (const [, target] of same) expect(crashing).toContain(`<div class="failure" id="s-crashing-${target}">`);
+    // CJK fonts for Windows, macOS and Linux, so Chinese names never render as boxes.
+    for (const font of ['Microsoft YaHei', 'Microsoft JhengHei', 'PingFang SC', 'PingFang TC', 'Hiragino Sans GB', 'Noto Sans CJK SC', 'Noto Sans CJK TC', 'Source Han Sans SC', 'WenQuanYi Micro Hei']) expect(html).toContain(`"${font}"`);
+    expect(html).not.toMatch(/class="why">[^<]*port \d+/);
+  });
+
+  it('renders in headless Chromium, in English and Chinese, with the tables visible', async () => {
     const chromium = findExecutable('chromium') ?? findExecutable('chromium-browser') ?? findExecutable('google-chrome');
     if (!chromium) {
       console.warn('SKIPPED screenshot of report.html: Chromium is not installed (Debian package: chromium)');
       return;
     }
-    const profile = mkdtempSync(path.join(os.tmpdir(), 'socklab-chromium-'));
-    const png = path.join(tmp, 'report.png');
-    try {
-      await execa(
-        chromium,
-        ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=1280,4000', `--screenshot=${png}`, `file://${path.join(out, 'report.html')}`],
-        { timeout: 90_000, reject: false, stdin: 'ignore' },
-      );
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
-    const img = readPng(readFileSync(png));
-    expect(img.width).toBe(1280);
-    // Bands of rows mostly in the header blue (#1f3b63): the page header, then the tables' heads.
-    const blue = (y: number): boolean => {
-      let n = 0;
-      for (let x = 0; x < img.width; x += 4) {
-        const [r, g, b] = img.pixel(x, y);
-        if (Math.abs(r - 0x1f) < 6 && Math.abs(g - 0x3b) < 6 && Math.abs(b - 0x63) < 6) n++;
+    for (const [dir, png] of [[out, 'report.png'], [path.join(tmp, 'out-zh'), 'report-zh.png']] as const) {
+      const img = readPng(await screenshot(chromium, path.join(dir, 'report.html'), path.join(tmp, png)));
+      expect(img.width).toBe(1280);
+      // Bands of rows mostly in the header blue (#1f3b63): the page header, then the tables' heads.
+      const blue = (y: number): boolean => {
+        let n = 0;
+        for (let x = 0; x < img.width; x += 4) {
+          const [r, g, b] = img.pixel(x, y);
+          if (Math.abs(r - 0x1f) < 6 && Math.abs(g - 0x3b) < 6 && Math.abs(b - 0x63) < 6) n++;
+        }
+        return n > img.width / 4 / 2;
+      };
+      let bands = 0;
+      for (let y = 0, inBand = false; y < img.height; y++) {
+        const b = blue(y);
+        if (b && !inBand) bands++;
+        inBand = b;
       }
-      return n > img.width / 4 / 2;
+      expect(bands, png).toBeGreaterThanOrEqual(4); // header + stages, checks and students tables
+      // Full-mark chips (#dcf5e3) in the students table.
+      let green = 0;
+      for (let y = 0; y < img.height; y += 2) for (let x = 0; x < img.width; x += 2) {
+        const [r, g, b] = img.pixel(x, y);
+        if (r === 0xdc && g === 0xf5 && b === 0xe3) green++;
+      }
+      expect(green, png).toBeGreaterThan(200);
+    }
+  }, 240_000);
+
+  it('sorts the students table in Chromium when a column head is clicked', async () => {
+    const chromium = findExecutable('chromium') ?? findExecutable('chromium-browser') ?? findExecutable('google-chrome');
+    if (!chromium) {
+      console.warn('SKIPPED sorting in report.html: Chromium is not installed (Debian package: chromium)');
+      return;
+    }
+    // The page as a teacher would use it, plus a click on "total" (once: highest first) — or on "student" (once: A to Z).
+    const order = async (col: number): Promise<string[]> => {
+      const page = path.join(tmp, `sorted-${col}.html`);
+      writeFileSync(page, readFileSync(path.join(out, 'report.html'), 'utf8').replace('</body>', `<script>document.querySelector('th[data-col="${col}"]').click();</script></body>`));
+      const dom = await dumpDom(chromium, page);
+      const body = dom.slice(dom.indexOf('<table class="grid students'), dom.indexOf('</table>', dom.indexOf('<table class="grid students')));
+      return [...body.matchAll(/<tr data-name="([^"]*)"/g)].map((m) => m[1]!);
     };
-    let bands = 0;
-    for (let y = 0, inBand = false; y < img.height; y++) {
-      const b = blue(y);
-      if (b && !inBand) bands++;
-      inBand = b;
-    }
-    expect(bands).toBeGreaterThanOrEqual(4); // header + stages, checks and students tables
-    // Full-mark chips (#dcf5e3) in the students table.
-    let green = 0;
-    for (let y = 0; y < img.height; y += 2) for (let x = 0; x < img.width; x += 2) {
-      const [r, g, b] = img.pixel(x, y);
-      if (r === 0xdc && g === 0xf5 && b === 0xe3) green++;
-    }
-    expect(green).toBeGreaterThan(200);
-  }, 120_000);
+    const byTotal = await order(stages.length + 1);
+    expect(byTotal).toHaveLength(40);
+    const totals = byTotal.map((name) => result.students.find((s) => s.id.toLowerCase() === name)!.score);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+    expect(totals[0]).toBeGreaterThan(totals.at(-1)!);
+    const byName = await order(0);
+    expect(byName).toEqual([...byName].sort((a, b) => a.localeCompare(b)));
+  }, 240_000);
 });
+
+async function screenshot(chromium: string, html: string, png: string): Promise<Buffer> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'socklab-chromium-'));
+  try {
+    await execa(
+      chromium,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=1280,6000', `--screenshot=${png}`, `file://${html}`],
+      { timeout: 90_000, reject: false, stdin: 'ignore' },
+    );
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+  return readFileSync(png);
+}
+
+async function dumpDom(chromium: string, html: string): Promise<string> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'socklab-chromium-'));
+  try {
+    const r = await execa(
+      chromium,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', `file://${html}`],
+      { timeout: 90_000, reject: false, stdin: 'ignore' },
+    );
+    return r.stdout;
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
 
 describe('time limits', () => {
   it('cuts a stage at the per-stage limit and later stages at the per-student limit, keeping finished checks', async () => {

@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeData, escapeProperty } from '../grader/report/github.ts';
+import { t } from '../grader/i18n.ts';
+import { escapeData, escapeProperty, githubAnnotations, MAX_ERROR_ANNOTATIONS } from '../grader/report/github.ts';
+import type { CheckResult, StageResult } from '../grader/types.ts';
 import { newTag, processesTagged, repoRoot, solutionFile } from './helpers.ts';
 
 const servers = path.join(repoRoot, 'test', 'fixtures', 'class', 'servers');
@@ -76,6 +78,59 @@ describe('--format github', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toMatch(/^::error file=exercises\/01-tcp-echo\/server\.ts,title=socklab stage 1%3A the server did not start::did not start listening/);
   }, 300_000);
+
+  it('annotates an untouched repo on the stage to do first: at most 9 errors, then one notice for the rest', async () => {
+    const r = await run([]);
+    expect(r.exitCode).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    const errors = lines.filter((l) => l.startsWith('::error '));
+    expect(errors).toHaveLength(MAX_ERROR_ANNOTATIONS);
+    expect(MAX_ERROR_ANNOTATIONS).toBeLessThan(10); // GitHub shows 10 error annotations per step, and drops the rest
+    for (const e of errors) expect(e).toMatch(/^::error file=exercises\/01-tcp-echo\/server\.ts,title=socklab 1\.\d+ /);
+    // The summary's table says how many checks fail in all; the notice counts the ones not annotated.
+    const failing = [...r.summary.matchAll(/^\| (?:❌|🟡) \| \d+ · .*? \| (\d+)\/(\d+) \|/gm)].reduce((a, m) => a + Number(m[2]) - Number(m[1]), 0);
+    expect(failing).toBeGreaterThan(20);
+    expect(lines.slice(errors.length)).toEqual([`::notice title=socklab::${failing - MAX_ERROR_ANNOTATIONS} more failures: see the summary on the run's page`]);
+  }, 300_000);
+
+  it('orders annotations from the first stage not fully passed, and counts what does not fit', () => {
+    const check = (id: string, passed: boolean): CheckResult => ({
+      id,
+      title: t(`check ${id}`, `检查 ${id}`),
+      passed,
+      points: passed ? 1 : 0,
+      maxPoints: 1,
+      durationMs: 1,
+      ...(passed ? {} : { failure: { kind: 'wrong' as const, summary: t(`${id} went wrong`, `${id} 出错了`) } }),
+    });
+    const stage = (n: number, failing: number, passing = 1, startError = false): StageResult => ({
+      stage: n,
+      slug: `0${n}-s`,
+      title: t(`S${n}`, `S${n}`),
+      seed: 1,
+      score: passing,
+      maxScore: passing + failing,
+      passed: failing === 0 && !startError,
+      checks: [...Array.from({ length: passing }, (_, i) => check(`${n}.${i + 1}`, true)), ...Array.from({ length: failing }, (_, i) => check(`${n}.${passing + i + 1}`, false))],
+      ...(startError ? { startError: { kind: 'not-started', text: t('did not start listening', '没有开始监听'), output: '' } } : {}),
+      startMs: 1,
+      durationMs: 1,
+    });
+    const lines = (results: StageResult[], lang: 'en' | 'zh-CN' = 'en') => githubAnnotations(results, lang).trim().split('\n');
+    // Stage 1 done; stage 2 is where the learner is; stage 3 fails 8; stage 4 never started.
+    const got = lines([stage(1, 0), stage(2, 5), stage(3, 8), stage(4, 3, 0, true)]);
+    expect(got.slice(0, 5).every((l) => l.startsWith('::error file=exercises/02-s/server.ts,title=socklab 2.'))).toBe(true);
+    expect(got.slice(5, 9).every((l) => l.startsWith('::error file=exercises/03-s/server.ts,title=socklab 3.'))).toBe(true);
+    expect(got[9]).toBe("::notice title=socklab::5 more failures: see the summary on the run's page"); // 4 of stage 3, and stage 4
+    expect(got).toHaveLength(10);
+    // The stage being worked on comes first even when a later stage is listed before it.
+    expect(lines([stage(3, 2), stage(1, 1)])[0]).toMatch(/^::error file=exercises\/03-s/);
+    expect(lines([stage(1, 0), stage(2, 0), stage(3, 2), stage(4, 1)])[0]).toMatch(/title=socklab 3\.2 /);
+    // Nine fit exactly: no notice. Ten: one more, in the learner's language.
+    expect(lines([stage(1, 9)]).filter((l) => l.startsWith('::notice'))).toEqual([]);
+    expect(lines([stage(1, 10)], 'zh-CN').at(-1)).toBe('::notice title=socklab::还有 1 项未通过：见运行页面上的摘要');
+    expect(githubAnnotations([stage(1, 0), stage(2, 0)], 'en')).toBe('');
+  });
 
   it('escapes workflow-command data and properties as GitHub specifies', () => {
     expect(escapeData('50% done\r\nnext')).toBe('50%25 done%0D%0Anext');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageInfo } from '../grader/class/grade-class.ts';
 import { studentSeed } from '../grader/class/seed.ts';
+import { DEPLOY_NODE_MAJOR } from '../grader/kit/deploy.ts';
 import { buildGradescopeZip } from '../grader/kit/gradescope.ts';
 import { classStages as stages, makeStudent } from './fixtures/class/make-class.ts';
 import { newTag, processesTagged, repoRoot } from './helpers.ts';
@@ -77,7 +78,8 @@ describe('Gradescope autograder', () => {
     expect(Object.keys(entries).filter((n) => n.startsWith('solutions/') || n.startsWith('node_modules/') || n.startsWith('test/'))).toEqual([]);
     const setup = Buffer.from(entries['setup.sh']!).toString();
     expect(setup).toMatch(/^#!\/usr\/bin\/env bash/);
-    expect(setup).toContain(`NODE_VERSION="${process.versions.node}"`);
+    expect(setup).toContain(`NODE_MAJOR="${DEPLOY_NODE_MAJOR}"`);
+    expect(setup).toContain('https://nodejs.org/dist/latest-v${NODE_MAJOR}.x');
     expect(setup).toMatch(/sha256sum -c/);
     expect(setup).toMatch(/npm ci --omit=dev/);
     expect(Buffer.from(entries['grader/stages/01-tcp-echo/teacher.ts']!).toString()).toContain("id: '1.12'");

@@ -171,7 +171,7 @@ describe('one failure model, every style', () => {
           terminal: renderDetails(st, { lang, color: false, width: 200 }),
           github: githubSummary([st], 7, lang) + githubAnnotations([st], lang),
           gradescope: checkOutput(one, lang),
-          html: unescapeHtml(html.slice(html.indexOf('<div class="failure">'))),
+          html: unescapeHtml(html.slice(html.indexOf('<div class="failure"'))),
         };
         for (const [format, text] of Object.entries(shown)) expect(text, `${format} ${lang} ${kind}`).toContain(label);
       }

@@ -1,7 +1,9 @@
 /**
  * `npm run grade -- --class DIR` / `--roster roster.csv`: carries out a class plan (plan.ts has
  * refused the flags that mean nothing for a class). Checks the rest against the class it finds
- * (one-line errors, exit code 2), then grades with a progress line, then writes the three files.
+ * (one-line errors, exit code 2), then grades with a progress line — the whole class, or with
+ * `--shard i/n` one part of it — then writes the gradebooks, results.json and report.html.
+ * `--merge OUT1 OUT2 …` joins the parts' results into the whole class's files instead.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,25 +11,40 @@ import path from 'node:path';
 import { EXIT } from '../exit-codes.ts';
 import { say, t, type Lang, type Text } from '../i18n.ts';
 import { shellWord, type ClassPlan } from '../plan.ts';
-import { gradebookCsv } from '../report/csv.ts';
+import { gradebook, type GradebookFormat } from '../report/csv.ts';
 import { classReportHtml } from '../report/html.ts';
 import { randomSeed } from '../rng.ts';
 import { installCleanupHandlers } from '../runner/processes.ts';
 import { stages as allStages } from '../stages.ts';
 import { formatMs } from '../wire/conn.ts';
-import { ClassInputError, parseStageList, studentsFromClassDir, studentsFromRoster } from './discover.ts';
+import { kitRoot } from '../layout.ts';
+import {
+  ClassInputError,
+  parseShard,
+  parseStageList,
+  readRoster,
+  rosterDigest,
+  shardOf,
+  skeletonOf,
+  studentsFromClassDir,
+  untouchedStages,
+  type StudentRepo,
+} from './discover.ts';
 import { gradeClass } from './grade-class.ts';
+import { mergeShards } from './merge.ts';
 import { Progress } from './progress.ts';
 import { readResults, resultsJson } from './results-file.ts';
-import type { ClassResult } from '../results.ts';
+import type { ClassResult, ShardInfo } from '../results.ts';
 
 /** Grades the class the plan names; what is wrong with its folders or files is said in one line (exit 2). */
 export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<number> {
   const { lang, source } = plan;
   const say_ = (x: Text): string => say(x, lang);
   try {
+    if (source.flag === 'merge') return mergeClass(plan, source.paths, cwd);
     const where = path.resolve(cwd, source.path);
-    let students = source.flag === 'class' ? studentsFromClassDir(where, source.path) : studentsFromRoster(where, source.path);
+    const roster = source.flag === 'class' ? { students: studentsFromClassDir(where, source.path), columns: [] } : readRoster(where, source.path);
+    let students = roster.students;
     const stageNumbers = plan.stages ? parseStageList(plan.stages, allStages.map((s) => s.number)) : allStages.map((s) => s.number);
     const stages = allStages.filter((s) => stageNumbers.includes(s.number));
     let jobs = os.availableParallelism();
@@ -39,6 +56,14 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
     }
     if (plan.seed !== undefined && !/^\d{1,15}$/.test(plan.seed)) {
       throw new ClassInputError(t(`--seed takes a whole number, got '${plan.seed}'`, `--seed 需要一个整数，收到的是 '${plan.seed}'`));
+    }
+    // A shard is a plain filter of the roster before grading: seeds depend only on the class seed
+    // and the student id, so each student is graded exactly as in a whole run.
+    let shard: ShardInfo | undefined;
+    if (plan.shard !== undefined) {
+      const { index, count } = parseShard(plan.shard);
+      shard = { index, count, rosterSize: students.length, rosterDigest: rosterDigest(students.map((s) => s.id)) };
+      students = shardOf(students, index, count);
     }
     const out = path.resolve(cwd, plan.out ?? path.join('grades', timestamp(new Date())));
     const previousFile = path.join(out, 'results.json');
@@ -72,8 +97,11 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
 
     installCleanupHandlers();
     const from = `--${source.flag} ${shellWord(source.path)}`;
-    const regrade = (id: string): string =>
-      `npm run grade -- ${from}${plan.stages ? ` --stages ${plan.stages}` : ''} --out ${shellWord(path.relative(cwd, out).startsWith('..') ? out : path.relative(cwd, out) || '.')} --only ${shellWord(id)}`;
+    // A shard's students are regraded in the merged folder (a whole run's), not in the shard's.
+    const regrade = shard
+      ? undefined
+      : (id: string): string =>
+          `npm run grade -- ${from}${plan.stages ? ` --stages ${plan.stages}` : ''} --out ${shellWord(path.relative(cwd, out).startsWith('..') ? out : path.relative(cwd, out) || '.')} --only ${shellWord(id)}`;
     const progress = new Progress({ total: students.length, jobs, lang, stream: process.stderr, live: Boolean(process.stderr.isTTY) });
     let result: ClassResult;
     try {
@@ -88,17 +116,21 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
     } finally {
       progress.end();
     }
+    result = withStudentDetails(result, students, roster.students, roster.columns);
     if (previous && plan.only) {
       const fresh = new Map(result.students.map((s) => [s.id, s]));
-      const keep = previous.students.filter((s) => !fresh.has(s.id));
+      const current = new Map(roster.students.map((s) => [s.id, s]));
+      // Everyone else keeps their grading, with the roster's columns as they are now.
+      const keep = previous.students.filter((s) => !fresh.has(s.id)).map((s) => ({ ...s, ...infoOf(current.get(s.id), roster.columns) }));
       const order = new Map(previous.students.map((s, i) => [s.id, i]));
       result = {
         ...result,
         students: [...keep, ...result.students].sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity)),
       };
     }
-    writeClassFiles(result, out, { lang, regrade });
-    process.stdout.write(summary(result, out, cwd, lang));
+    if (shard) result = { ...result, shard };
+    const written = writeClassFiles(result, out, { lang, regrade, gradebooks: plan.gradebooks });
+    process.stdout.write(summary(result, out, cwd, lang, written));
     return EXIT.passed;
   } catch (err) {
     if (err instanceof ClassInputError) {
@@ -109,12 +141,72 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
   }
 }
 
-/** The three files of a graded class. */
-export function writeClassFiles(result: ClassResult, out: string, opts: { lang: Lang; regrade?: (id: string) => string }): void {
+/** `--merge OUT1 OUT2 …`: the parts of a sharded class, joined into the whole class's files. */
+function mergeClass(plan: ClassPlan, paths: string[], cwd: string): number {
+  const parts = paths.map((shown) => {
+    const file = path.join(path.resolve(cwd, shown), 'results.json');
+    if (!existsSync(file)) throw new ClassInputError(t(`--merge ${shown}: no results.json in this folder`, `--merge ${shown}：这个文件夹里没有 results.json`));
+    return { shown, result: readResults(file) };
+  });
+  const result = mergeShards(parts);
+  const out = path.resolve(cwd, plan.out ?? path.join('grades', timestamp(new Date())));
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch {
+    throw new ClassInputError(t(`--out ${out}: cannot create this folder`, `--out ${out}：无法创建这个文件夹`));
+  }
+  const written = writeClassFiles(result, out, { lang: plan.lang, gradebooks: plan.gradebooks });
+  process.stdout.write(summary(result, out, cwd, plan.lang, written, parts.length));
+  return EXIT.passed;
+}
+
+/** The roster's columns for one student, as a result carries them (nothing when the roster has none). */
+function infoOf(student: StudentRepo | undefined, columns: string[]): { info?: Record<string, string> } {
+  return columns.length ? { info: Object.fromEntries(columns.map((c) => [c, student?.info?.[c] ?? ''])) } : {};
+}
+
+/**
+ * What class grading adds around the engine's results: the roster's other columns, and which
+ * stages each student has not touched (their server file is still the kit's skeleton).
+ */
+export function withStudentDetails(result: ClassResult, graded: StudentRepo[], roster: StudentRepo[] = graded, columns: string[] = []): ClassResult {
+  const byId = new Map(graded.map((s) => [s.id, s]));
+  const skeletons = new Map(result.stages.map((s) => [s.slug, skeletonOf(kitRoot, s.slug)]));
+  return {
+    ...result,
+    students: result.students.map((st) => {
+      const repo = byId.get(st.id);
+      const untouched = repo && !repo.problem ? untouchedStages(st.repo, result.stages, skeletons) : [];
+      return { ...st, ...infoOf(repo, columns), ...(untouched.length ? { untouched } : {}) };
+    }),
+    ...(columns.length && roster.length ? { rosterColumns: columns } : {}),
+  };
+}
+
+export interface WrittenFiles {
+  files: string[];
+  /** What the teacher should know before importing a gradebook. */
+  warnings: string[];
+}
+
+/** The files of a graded class: each gradebook asked for (plain by default), results.json, report.html. */
+export function writeClassFiles(
+  result: ClassResult,
+  out: string,
+  opts: { lang: Lang; regrade?: (id: string) => string; gradebooks?: readonly GradebookFormat[] },
+): WrittenFiles {
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'gradebook.csv'), gradebookCsv(result, opts.lang));
+  const files: string[] = [];
+  const warnings: string[] = [];
+  for (const format of opts.gradebooks ?? ['plain']) {
+    const book = gradebook(format, result, opts.lang);
+    writeFileSync(path.join(out, book.file), book.text);
+    files.push(book.file);
+    warnings.push(...book.warnings);
+  }
   writeFileSync(path.join(out, 'results.json'), resultsJson(result));
   writeFileSync(path.join(out, 'report.html'), classReportHtml(result, opts));
+  return { files: [...files, 'results.json', 'report.html'], warnings };
 }
 
 function timestamp(d: Date): string {
@@ -122,7 +214,7 @@ function timestamp(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}`;
 }
 
-function summary(r: ClassResult, out: string, cwd: string, lang: Lang): string {
+function summary(r: ClassResult, out: string, cwd: string, lang: Lang, written: WrittenFiles, merged?: number): string {
   const s = (en: string, zh: string): string => say(t(en, zh), lang);
   const n = r.students.length;
   const max = r.stages.reduce((a, x) => a + x.maxScore, 0);
@@ -130,11 +222,22 @@ function summary(r: ClassResult, out: string, cwd: string, lang: Lang): string {
   const by = (st: string): number => r.students.filter((x) => x.status === st).length;
   const full = r.students.filter((x) => x.maxScore > 0 && x.score === x.maxScore).length;
   const rel = path.relative(cwd, out).startsWith('..') ? out : path.relative(cwd, out) || '.';
+  const what = merged
+    ? s(`${merged} shards merged`, `合并了 ${merged} 个分片`)
+    : r.shard
+      ? s(`shard ${r.shard.index}/${r.shard.count} graded`, `第 ${r.shard.index}/${r.shard.count} 个分片评测完成`)
+      : s('class graded', '班级评测完成');
+  const files = written.files.map((f) => `${rel}/${f}`);
   return [
-    s(`socklab · class graded · ${n} students · stages ${r.stages.map((x) => x.number).join(', ')} · class seed ${r.classSeed} · ${formatMs(r.durationMs)}`, `socklab · 班级评测完成 · ${n} 名学生 · 关卡 ${r.stages.map((x) => x.number).join(', ')} · 班级种子 ${r.classSeed} · 用时 ${formatMs(r.durationMs)}`),
+    s(`socklab · ${what} · ${n} students · stages ${r.stages.map((x) => x.number).join(', ')} · class seed ${r.classSeed} · ${formatMs(r.durationMs)}`, `socklab · ${what} · ${n} 名学生 · 关卡 ${r.stages.map((x) => x.number).join(', ')} · 班级种子 ${r.classSeed} · 用时 ${formatMs(r.durationMs)}`),
     `  ${say(r.sandbox.note, lang)}`,
-    s(`  average ${Math.round(mean * 10) / 10}/${max} · full marks ${full} · ok ${by('ok')} · error ${by('error')} · timeout ${by('timeout')}`, `  平均 ${Math.round(mean * 10) / 10}/${max} · 满分 ${full} 人 · 正常 ${by('ok')} · 出错 ${by('error')} · 超时 ${by('timeout')}`),
-    s(`Wrote ${rel}/gradebook.csv, ${rel}/results.json and ${rel}/report.html`, `已写入 ${rel}/gradebook.csv、${rel}/results.json 和 ${rel}/report.html`),
+    s(
+      `  average ${Math.round(mean * 10) / 10}/${max} · full marks ${full} · ok ${by('ok')} · did not start ${by('did-not-start')} · error ${by('error')} · timeout ${by('timeout')}`,
+      `  平均 ${Math.round(mean * 10) / 10}/${max} · 满分 ${full} 人 · 正常 ${by('ok')} · 未启动 ${by('did-not-start')} · 出错 ${by('error')} · 超时 ${by('timeout')}`,
+    ),
+    s(`Wrote ${files.slice(0, -1).join(', ')} and ${files.at(-1)}`, `已写入 ${files.slice(0, -1).join('、')} 和 ${files.at(-1)}`),
+    ...written.warnings.map((w) => s(`Note: ${w}`, `注意：${w}`)),
+    ...(r.shard ? [s(`Merge the ${r.shard.count} shards: npm run grade -- --merge <their --out folders> --out DIR`, `合并全部 ${r.shard.count} 个分片：npm run grade -- --merge <各分片的 --out 文件夹> --out DIR`)] : []),
     '',
   ].join('\n');
 }

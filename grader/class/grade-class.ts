@@ -19,7 +19,7 @@ import { Lane } from './lane.ts';
 import { detectSandbox } from './sandbox.ts';
 import { studentSeed } from './seed.ts';
 import { sweep } from './sweep.ts';
-import type { ClassLimits, ClassResult, ClassStageResult, StageInfo, StudentResult, StudentStatus } from '../results.ts';
+import { studentStatus, type ClassLimits, type ClassResult, type ClassStageResult, type StageInfo, type StudentResult, type StudentStatus } from '../results.ts';
 
 export const DEFAULT_LIMITS: ClassLimits = {
   stageMs: 60_000,
@@ -132,7 +132,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
       }
     }
     if (student.problem) problems.unshift(student.problem);
-    const status: StudentStatus = timedOut ? 'timeout' : problems.length > 0 ? 'error' : 'ok';
+    const status: StudentStatus = studentStatus({ stages, timedOut, repoProblem: Boolean(student.problem) });
     return {
       id: student.id,
       repo: student.repo,

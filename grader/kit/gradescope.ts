@@ -1,7 +1,8 @@
 /**
  * `npm run gradescope -- OUT`: builds OUT/autograder.zip for a Gradescope programming assignment —
- * the kit (teacher-only checks included, no solutions), setup.sh (installs Node and the kit) and
- * run_autograder (grades /autograder/submission into /autograder/results/results.json).
+ * the kit (teacher-only checks included, no solutions), setup.sh (installs the Node of deploy.ts,
+ * then the kit) and run_autograder (grades /autograder/submission into
+ * /autograder/results/results.json).
  *
  * The zip is written with fflate: a small, dependency-free, widely used npm library, so building the
  * zip works the same on a teacher's Linux, macOS or Windows machine without a `zip` binary, and it
@@ -16,6 +17,7 @@ import { EXIT } from '../exit-codes.ts';
 import { gradescopeConfigFile, kitRoot } from '../layout.ts';
 import { gradescopePlan, reportUsageError, UsageError, type GradescopeConfig } from '../plan.ts';
 import { stages } from '../stages.ts';
+import { nodePinProblem } from './deploy.ts';
 import { kitFiles } from './files.ts';
 
 const FIXED_TIME = new Date('2000-01-01T00:00:00Z');
@@ -36,7 +38,9 @@ export function buildGradescopeZip(out: string, config: GradescopeConfig, kit = 
   // Solutions are not needed to grade, and what is not in the image cannot leak from it.
   const files = kitFiles(kit, ['solutions', 'templates', '.github']);
   for (const rel of files) add(rel, readFileSync(path.join(kit, rel)));
-  const setup = readFileSync(path.join(kit, 'templates', 'gradescope', 'setup.sh'), 'utf8').replaceAll('__NODE_VERSION__', process.versions.node);
+  const setup = readFileSync(path.join(kit, 'templates', 'gradescope', 'setup.sh'), 'utf8');
+  const pin = nodePinProblem('templates/gradescope/setup.sh', setup);
+  if (pin) throw new Error(pin);
   add('setup.sh', setup, EXEC_MODE);
   add('run_autograder', readFileSync(path.join(kit, 'templates', 'gradescope', 'run_autograder')), EXEC_MODE);
   add(gradescopeConfigFile, JSON.stringify(config, null, 2) + '\n');

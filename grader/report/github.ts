@@ -1,7 +1,8 @@
 /**
  * `--format github`, for the student edition's Actions workflow: a Markdown summary for
  * $GITHUB_STEP_SUMMARY (the run's page shows it) and `::error` workflow commands, which GitHub
- * turns into annotations on the exercise file of each failing check. Reads results; runs nothing.
+ * turns into annotations on the exercise file of failing checks — those of the stage the learner
+ * is on first, and no more than GitHub shows. Reads results; runs nothing.
  */
 import { say, t, type Lang, type Text } from '../i18n.ts';
 import type { CheckResult, StageResult } from '../types.ts';
@@ -29,15 +30,27 @@ function fence(body: string): string {
   return `${f}text\n${body}\n${f}`;
 }
 
-/** One `::error` line per failing check (one per stage when the server did not start). */
+/**
+ * GitHub shows at most 10 error annotations per step and drops the rest without a word, so the
+ * grader writes at most this many, then one notice saying how many more the summary holds.
+ */
+export const MAX_ERROR_ANNOTATIONS = 9;
+
+/**
+ * `::error` lines for failing checks (one per stage when its server did not start), the stage the
+ * learner is working on — the first one not fully passed — first, then the stages after it; at
+ * most MAX_ERROR_ANNOTATIONS, then one `::notice` "N more failures: see the summary".
+ */
 export function githubAnnotations(results: StageResult[], lang: Lang): string {
-  const lines: string[] = [];
-  for (const r of results) {
+  const focus = results.findIndex((r) => !r.passed);
+  if (focus < 0) return '';
+  const errors: string[] = [];
+  for (const r of [...results.slice(focus), ...results.slice(0, focus)]) {
     const file = `exercises/${r.slug}/server.ts`;
     if (r.startError) {
       const title = say(t(`socklab stage ${r.stage}: the server did not start`, `socklab 第 ${r.stage} 关：服务器没有启动`), lang);
       const body = [say(r.startError.text, lang), r.startError.output].filter(Boolean).join('\n');
-      lines.push(`::error file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(body)}`);
+      errors.push(`::error file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(body)}`);
       continue;
     }
     for (const c of r.checks.filter((x) => !x.passed)) {
@@ -49,8 +62,14 @@ export function githubAnnotations(results: StageResult[], lang: Lang): string {
         .filter((x) => x.key === 'happened' || x.key === 'expected' || x.key === 'hint')
         .map((x) => (x.key === 'happened' ? prose(x) : labelled(x.label, prose(x), lang)))
         .join('\n');
-      lines.push(`::error file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(body)}`);
+      errors.push(`::error file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(body)}`);
     }
+  }
+  const lines = errors.slice(0, MAX_ERROR_ANNOTATIONS);
+  const more = errors.length - lines.length;
+  if (more > 0) {
+    const text = say(t(`${more} more failure${more === 1 ? '' : 's'}: see the summary on the run's page`, `还有 ${more} 项未通过：见运行页面上的摘要`), lang);
+    lines.push(`::notice title=${escapeProperty('socklab')}::${escapeData(text)}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }

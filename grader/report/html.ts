@@ -2,14 +2,17 @@
  * report.html: one self-contained page (no network, no external files — it opens from disk or an
  * attachment) for the teacher. Top to bottom: how grading ran (sandboxed or not), the class at a
  * glance, which checks the class struggles with, a table of students, and each student's failures
- * with their wire transcripts. Works without JavaScript; a few lines of it add a filter box.
+ * with their wire transcripts — a repo nobody touched in one line, a failure the same as an earlier
+ * one of that student as "same as 2.3". Works without JavaScript; a few lines of it add a filter
+ * box and sortable columns (name, each stage, total, status, time).
  */
 import { say, t, type Lang, type Text } from '../i18n.ts';
 import type { ClassResult, StageInfo, StudentResult } from '../results.ts';
 import type { CheckResult, FailureKind, StageResult } from '../types.ts';
 import { formatMs } from '../wire/conn.ts';
+import { withoutRunDetails } from './csv.ts';
 import { FAILURE_KIND_LABEL } from './labels.ts';
-import { failureSections, lineGroups, type Section } from './sections.ts';
+import { failureSections, lineGroups, type FailureSections, type Section } from './sections.ts';
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -81,7 +84,7 @@ export function classReportHtml(result: ClassResult, opts: HtmlOptions): string 
 <main class="wrap">
 <p class="sandbox ${result.sandbox.kind === 'bubblewrap' ? 'on' : 'off'}">${boldFirstSentence(say(result.sandbox.note, L))} ${tt(`Time limits: ${formatMs(result.limits.stageMs)} per stage, ${formatMs(result.limits.studentMs)} per student, and each check its own bound.`, `时间上限：每关 ${formatMs(result.limits.stageMs)}，每个学生 ${formatMs(result.limits.studentMs)}，每项检查另有各自的时限。`)}</p>
 <section class="cards">
-  <div class="card"><div class="big">${n}</div><div class="label">${tt('students', '名学生')}</div><div class="sub">${tt(`${count('ok')} ok · ${count('error')} error · ${count('timeout')} timeout`, `正常 ${count('ok')} · 出错 ${count('error')} · 超时 ${count('timeout')}`)}</div></div>
+  <div class="card"><div class="big">${n}</div><div class="label">${tt('students', '名学生')}</div><div class="sub">${tt(`${count('ok')} ok · ${count('did-not-start')} did not start · ${count('error')} error · ${count('timeout')} timeout`, `正常 ${count('ok')} · 未启动 ${count('did-not-start')} · 出错 ${count('error')} · 超时 ${count('timeout')}`)}</div></div>
   <div class="card"><div class="big">${round1(mean)}<span class="of"> / ${totalMax}</span></div><div class="label">${tt('average score', '平均分')}</div><div class="sub">${pct(mean, totalMax)}%</div></div>
   <div class="card"><div class="big">${round1(median(totals))}<span class="of"> / ${totalMax}</span></div><div class="label">${tt('median score', '中位数')}</div><div class="sub">${tt(`lowest ${n ? Math.min(...totals) : 0}, highest ${n ? Math.max(...totals) : 0}`, `最低 ${n ? Math.min(...totals) : 0}，最高 ${n ? Math.max(...totals) : 0}`)}</div></div>
   <div class="card"><div class="big">${full}</div><div class="label">${tt('full marks', '满分人数')}</div><div class="sub">${pct(full, n)}% ${tt('of the class', '占全班')}</div></div>
@@ -139,23 +142,30 @@ export function classReportHtml(result: ClassResult, opts: HtmlOptions): string 
   }
   out.push(`</tbody></table></section>`);
 
-  // Students table.
+  // Students table: sortable by any column (a few lines of script; without it, roster order).
+  const STATUS_ORDER: Record<StudentResult['status'], number> = { error: 0, timeout: 1, 'did-not-start': 2, ok: 3 };
+  const sortable = (col: number, label: string): string => `<th data-col="${col}">${label}</th>`;
   out.push(`<section><h2>${tt('Students', '学生')}</h2>
 <input id="filter" type="search" placeholder="${tt('Filter by name…', '按名字筛选…')}" hidden>
-<table class="grid students"><thead><tr><th>${tt('student', '学生')}</th>${result.stages.map((x) => `<th>${tt(`stage ${x.number}`, `第 ${x.number} 关`)}<span class="dim"> /${x.maxScore}</span></th>`).join('')}<th>${tt('total', '总分')}<span class="dim"> /${totalMax}</span></th><th>${tt('status', '状态')}</th><th>${tt('time', '用时')}</th></tr></thead><tbody>`);
+<table class="grid students"><thead><tr>${sortable(0, tt('student', '学生'))}${result.stages.map((x, i) => sortable(i + 1, `${tt(`stage ${x.number}`, `第 ${x.number} 关`)}<span class="dim"> /${x.maxScore}</span>`)).join('')}${sortable(result.stages.length + 1, `${tt('total', '总分')}<span class="dim"> /${totalMax}</span>`)}${sortable(result.stages.length + 2, tt('status', '状态'))}${sortable(result.stages.length + 3, tt('time', '用时'))}</tr></thead><tbody>`);
   for (const x of students) {
-    const cells = result.stages.map((st) => {
-      const r = x.stages.find((y) => y.stage === st.number);
-      const sc = r?.score ?? 0;
-      return `<td class="num"><span class="chip ${band(sc, st.maxScore)}">${sc}</span></td>`;
-    });
-    out.push(`<tr data-name="${esc(x.id.toLowerCase())}"><td><a href="#${anchor(x.id)}">${esc(x.id)}</a></td>${cells.join('')}<td class="num"><strong>${x.score}</strong> <span class="dim">${pct(x.score, x.maxScore)}%</span></td><td>${statusPill(x, L)}</td><td class="num dim">${esc(formatMs(x.durationMs))}</td></tr>`);
+    const scores = result.stages.map((st) => x.stages.find((y) => y.stage === st.number)?.score ?? 0);
+    const keys = [x.id.toLowerCase(), ...scores, x.score, STATUS_ORDER[x.status], x.durationMs];
+    const cells = untouchedAll(x, result)
+      ? `<td colspan="${result.stages.length}" class="untouched">${tt('skeleton, not started', '骨架未改动，尚未开始')}</td>`
+      : result.stages
+          .map((st, i) => {
+            const fresh = x.untouched?.includes(st.number);
+            return `<td class="num"><span class="chip ${fresh ? 'fresh' : band(scores[i]!, st.maxScore)}"${fresh ? ` title="${tt('skeleton, not started', '骨架未改动，尚未开始')}"` : ''}>${scores[i]}</span></td>`;
+          })
+          .join('');
+    out.push(`<tr data-name="${esc(x.id.toLowerCase())}" data-sort="${esc(JSON.stringify(keys))}"><td><a href="#${anchor(x.id)}">${esc(x.id)}</a></td>${cells}<td class="num"><strong>${x.score}</strong> <span class="dim">${pct(x.score, x.maxScore)}%</span></td><td>${statusPill(x, L)}</td><td class="num dim">${esc(formatMs(x.durationMs))}</td></tr>`);
   }
   out.push(`</tbody></table></section>`);
 
-  // Details.
+  // Details: a repo nobody touched is one line; everyone else gets their failures.
   out.push(`<section><h2>${tt('Details', '详情')} <button id="expand" type="button" hidden>${tt('expand all', '全部展开')}</button></h2>`);
-  for (const x of students) out.push(studentDetails(x, result, opts));
+  for (const x of students) out.push(untouchedAll(x, result) ? untouchedLine(x, L) : studentDetails(x, result, opts));
   out.push(`</section>
 </main>
 <footer class="wrap dim">${tt('Generated by socklab. Student servers were graded on the wire with this kit\'s grader; nothing in a student\'s repo other than its server files was run.', '由 socklab 生成。学生的服务器由本套件的评测器在网络连接上评测；学生仓库中除服务器文件外的任何内容都没有被运行。')}</footer>
@@ -178,10 +188,21 @@ function meter(value: number, max: number, label: string): string {
   return `<div class="meter"><div class="track"><div class="fill ${cls}" style="width:${p.toFixed(1)}%"></div></div><span>${label}</span></div>`;
 }
 
+const STATUS_LABEL: Record<StudentResult['status'], Text> = { ok: t('ok', '正常'), 'did-not-start': t('did not start', '未启动'), error: t('error', '出错'), timeout: t('timeout', '超时') };
+
 function statusPill(x: StudentResult, lang: Lang): string {
-  const label = { ok: t('ok', '正常'), error: t('error', '出错'), timeout: t('timeout', '超时') }[x.status];
-  const why = x.problems.map((p) => say(p, lang)).join('\n');
-  return `<span class="status ${x.status}"${why ? ` title="${esc(why)}"` : ''}>${esc(say(label, lang))}</span>${x.problems.length ? `<div class="why">${esc(say(x.problems[0]!, lang))}${x.problems.length > 1 ? ' …' : ''}</div>` : ''}`;
+  const label = STATUS_LABEL[x.status];
+  const why = x.problems.map((p) => withoutRunDetails(say(p, lang), x.repo)).join('\n');
+  return `<span class="status ${x.status}"${why ? ` title="${esc(why)}"` : ''}>${esc(say(label, lang))}</span>${x.problems.length ? `<div class="why">${esc(withoutRunDetails(say(x.problems[0]!, lang), x.repo))}${x.problems.length > 1 ? ' …' : ''}</div>` : ''}`;
+}
+
+/** Every graded stage is still the kit's skeleton (and the grader could grade it): nothing to show but that. */
+function untouchedAll(x: StudentResult, result: ClassResult): boolean {
+  return x.status !== 'error' && result.stages.length > 0 && result.stages.every((st) => x.untouched?.includes(st.number));
+}
+
+function untouchedLine(x: StudentResult, lang: Lang): string {
+  return `<div class="student untouched" id="${anchor(x.id)}"><span class="name">${esc(x.id)}</span> <span class="chip none">${x.score}/${x.maxScore}</span> <span class="dim">${esc(say(t('skeleton, not started', '骨架未改动，尚未开始'), lang))} · ${esc(say(t('seed', '种子'), lang))} <code>${x.seed}</code></span></div>`;
 }
 
 function studentDetails(x: StudentResult, result: ClassResult, opts: HtmlOptions): string {
@@ -192,15 +213,29 @@ function studentDetails(x: StudentResult, result: ClassResult, opts: HtmlOptions
   const open = x.status !== 'ok' || x.score < x.maxScore;
   out.push(`<details class="student" id="${anchor(x.id)}"><summary><span class="name">${esc(x.id)}</span> <span class="chip ${band(x.score, x.maxScore)}">${x.score}/${x.maxScore}</span> ${statusPill(x, L)}${open ? '' : ` <span class="dim">${tt('every check passed', '全部检查通过')}</span>`}</summary>`);
   out.push(`<p class="dim small">${tt('repo', '仓库')} <code>${esc(x.repo)}</code> · ${tt('seed', '种子')} <code>${x.seed}</code> · ${tt('the student reproduces the inputs with', '学生可用此命令复现输入')} <code>npm run grade -- ${result.stages.length === 1 ? `${result.stages[0]!.number} ` : ''}--seed ${x.seed}</code>${opts.regrade ? ` · ${tt('regrade', '重新评测')} <code>${esc(opts.regrade(x.id))}</code>` : ''}</p>`);
-  for (const p of x.problems) out.push(`<p class="problem">${s(p)}</p>`);
+  for (const p of x.problems) out.push(`<p class="problem">${esc(withoutRunDetails(say(p, L), x.repo))}</p>`);
+  // A failure the same as an earlier one of this student says so, instead of repeating its transcript.
+  const seen = new Map<string, string>();
   for (const r of x.stages) {
-    out.push(`<h4>${tt(`Stage ${r.stage}`, `第 ${r.stage} 关`)} · ${s(r.title)} <span class="chip ${band(r.score, r.maxScore)}">${r.score}/${r.maxScore}</span>${r.cut ? ` <span class="status timeout">${tt('cut by time limit', '因时间上限被停止')}</span>` : ''}</h4>`);
+    const fresh = x.untouched?.includes(r.stage);
+    out.push(`<h4>${tt(`Stage ${r.stage}`, `第 ${r.stage} 关`)} · ${s(r.title)} <span class="chip ${fresh ? 'fresh' : band(r.score, r.maxScore)}">${r.score}/${r.maxScore}</span>${r.cut ? ` <span class="status timeout">${tt('cut by time limit', '因时间上限被停止')}</span>` : ''}${fresh ? ` <span class="dim">${tt('skeleton, not started', '骨架未改动，尚未开始')}</span>` : ''}</h4>`);
+    if (fresh) continue;
     if (r.startError?.output) out.push(`<pre class="output">${esc(r.startError.output)}</pre>`);
     out.push(`<ul class="checklist">${r.checks.map((c) => `<li class="${c.passed ? 'pass' : 'fail'}" title="${esc(say(c.title, L))}">${c.passed ? '✔' : '✘'} ${esc(c.id)}</li>`).join('')}</ul>`);
     const failures = r.checks.filter((c) => !c.passed);
     // When nothing started, the same reason on every check says nothing new.
     const shown = r.startError ? failures.slice(0, 1) : failures;
-    for (const c of shown) out.push(failureBlock(c, L));
+    for (const c of shown) {
+      const view = failureSections(c, L);
+      if (!view) continue;
+      const key = sameFailureKey(view);
+      const earlier = seen.get(key);
+      if (earlier) out.push(sameAsLine(c, view, earlier, x, L));
+      else {
+        seen.set(key, c.id);
+        out.push(failureBlock(c, view, x, L));
+      }
+    }
   }
   out.push(`</details>`);
   return out.join('\n');
@@ -209,9 +244,26 @@ function studentDetails(x: StudentResult, result: ClassResult, opts: HtmlOptions
 /** Byte transcripts and server output get a coloured edge, so sent and received tell apart at a glance. */
 const PRE_CLASS: Partial<Record<Section['key'], string>> = { sent: 'sent', received: 'recv', output: 'output' };
 
-function failureBlock(c: CheckResult, L: Lang): string {
-  const view = failureSections(c, L);
-  if (!view) return '';
+/**
+ * Two failures are the same when the server did the same thing: it crashed, hung, closed or reset
+ * the same way, with the same bytes back and the same output — whichever check's input provoked
+ * it, and numbers aside (sizes and offsets differ from check to check while the fault is one). A
+ * wrong answer is the same only when the account of what was wrong is too.
+ */
+function sameFailureKey(view: FailureSections): string {
+  const keys: Section['key'][] = view.kind === 'wrong' || view.kind === 'not-closed' ? ['happened', 'received', 'difference', 'output'] : ['received', 'output'];
+  const parts = view.sections.filter((x) => keys.includes(x.key)).map((x) => `${x.key}:${x.lines.map((l) => l.text).join('\n')}`);
+  return `${view.kind}|${parts.join('|').replace(/\d+/g, '#')}`;
+}
+
+const failureAnchor = (student: StudentResult, id: string): string => `${anchor(student.id)}-${id.replace(/[^\w-]/g, '_')}`;
+
+function sameAsLine(c: CheckResult, view: FailureSections, earlier: string, student: StudentResult, L: Lang): string {
+  const hidden = c.teacherOnly ? ` <span class="tag">${esc(say(t('hidden', '隐藏'), L))}</span>` : '';
+  return `<div class="failure same" id="${failureAnchor(student, c.id)}"><div class="ftitle">✘ <code>${esc(view.id)}</code> ${esc(view.title)} <span class="kind">${esc(view.kindLabel)}</span>${hidden} <span class="dim">— ${esc(say(t('same as', '同'), L))} <a href="#${failureAnchor(student, earlier)}">${esc(earlier)}</a></span></div></div>`;
+}
+
+function failureBlock(c: CheckResult, view: FailureSections, student: StudentResult, L: Lang): string {
   const rows = view.sections.map((section) => {
     const body = lineGroups(section.lines)
       .map((g) => (g.prose ? g.lines.map(esc).join('<br>') : `<pre${PRE_CLASS[section.key] ? ` class="${PRE_CLASS[section.key]}"` : ''}>${esc(g.lines.join('\n'))}</pre>`))
@@ -219,13 +271,21 @@ function failureBlock(c: CheckResult, L: Lang): string {
     return `<dt>${esc(section.label)}</dt><dd class="${section.key === 'hint' ? 'hint' : ''}">${body}</dd>`;
   });
   const hidden = c.teacherOnly ? ` <span class="tag">${esc(say(t('hidden', '隐藏'), L))}</span>` : '';
-  return `<div class="failure"><div class="ftitle">✘ <code>${esc(view.id)}</code> ${esc(view.title)} <span class="kind">${esc(view.kindLabel)}</span>${hidden}</div><dl>${rows.join('')}</dl></div>`;
+  return `<div class="failure" id="${failureAnchor(student, c.id)}"><div class="ftitle">✘ <code>${esc(view.id)}</code> ${esc(view.title)} <span class="kind">${esc(view.kindLabel)}</span>${hidden}</div><dl>${rows.join('')}</dl></div>`;
 }
 
+/**
+ * CJK fonts common on each system, after the Latin ones: Windows (Microsoft YaHei, JhengHei),
+ * macOS (PingFang, Hiragino Sans GB), Linux (Noto Sans CJK, Source Han Sans, WenQuanYi). A browser
+ * falls back glyph by glyph along the list, so names in Chinese never render as boxes where any
+ * of them is installed.
+ */
+const CJK_FONTS = ['"PingFang SC"', '"PingFang TC"', '"Hiragino Sans GB"', '"Microsoft YaHei"', '"Microsoft JhengHei"', '"Noto Sans CJK SC"', '"Noto Sans CJK TC"', '"Source Han Sans SC"', '"Source Han Sans TC"', '"WenQuanYi Micro Hei"'].join(',');
+
 const CSS = `
-:root{--ink:#1b2430;--dim:#667085;--line:#e4e7ec;--bg:#f6f7f9;--card:#fff;--head:#1f3b63;--full:#1a7f37;--full-bg:#dcf5e3;--most:#7a5a00;--most-bg:#fdf1c7;--some:#b54708;--some-bg:#fde4d0;--none:#b42318;--none-bg:#fde2e1;--accent:#2f6fde}
+:root{--sans:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",${CJK_FONTS},sans-serif;--mono:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono","Noto Sans Mono CJK SC",${CJK_FONTS},monospace;--ink:#1b2430;--dim:#667085;--line:#e4e7ec;--bg:#f6f7f9;--card:#fff;--head:#1f3b63;--full:#1a7f37;--full-bg:#dcf5e3;--most:#7a5a00;--most-bg:#fdf1c7;--some:#b54708;--some-bg:#fde4d0;--none:#b42318;--none-bg:#fde2e1;--accent:#2f6fde}
 *{box-sizing:border-box}
-body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif;color:var(--ink);background:var(--bg)}
+body{margin:0;font:14px/1.5 var(--sans);color:var(--ink);background:var(--bg)}
 .wrap{max-width:1180px;margin:0 auto;padding:0 24px}
 header.top{background:var(--head);color:#fff;padding:18px 0 14px}
 header.top h1{margin:0;font-size:22px;font-weight:650;letter-spacing:.2px}
@@ -233,8 +293,8 @@ header.top .meta{margin:4px 0 0;opacity:.85}
 header.top code{background:rgba(255,255,255,.15);color:#fff}
 h2{font-size:17px;margin:28px 0 10px}
 h4{margin:16px 0 6px;font-size:14px}
-code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef1f5;padding:1px 5px;border-radius:4px}
-pre{font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f2f4f7;border:1px solid var(--line);border-radius:6px;padding:6px 8px;margin:4px 0;white-space:pre-wrap;word-break:break-all;max-height:260px;overflow:auto}
+code{font:12.5px/1.4 var(--mono);background:#eef1f5;padding:1px 5px;border-radius:4px}
+pre{font:12px/1.45 var(--mono);background:#f2f4f7;border:1px solid var(--line);border-radius:6px;padding:6px 8px;margin:4px 0;white-space:pre-wrap;word-break:break-all;max-height:260px;overflow:auto}
 pre.sent{border-left:3px solid #2f6fde}pre.recv{border-left:3px solid #9b51e0}pre.output{background:#1e1e1e;color:#e6e6e6;border-color:#1e1e1e}
 .dim{color:var(--dim)}.small{font-size:12.5px}
 .sandbox{margin:16px 0 0;padding:10px 14px;border-radius:8px;border:1px solid}
@@ -258,16 +318,24 @@ td.num{text-align:right;white-space:nowrap}
 .chip{display:inline-block;min-width:34px;text-align:center;border-radius:10px;padding:0 7px;font-weight:600;font-variant-numeric:tabular-nums}
 .chip.full{background:var(--full-bg);color:var(--full)}.chip.most{background:var(--most-bg);color:var(--most)}.chip.some{background:var(--some-bg);color:var(--some)}.chip.none{background:var(--none-bg);color:var(--none)}
 .status{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.4px}
-.status.ok{background:var(--full-bg);color:var(--full)}.status.error{background:var(--none-bg);color:var(--none)}.status.timeout{background:var(--most-bg);color:var(--most)}
+.status.ok{background:var(--full-bg);color:var(--full)}.status.error{background:var(--none-bg);color:var(--none)}.status.timeout{background:var(--most-bg);color:var(--most)}.status.did-not-start{background:#e9edf5;color:#344054}
+.chip.fresh{background:#eef1f5;color:#98a2b3}
+td.untouched{color:var(--dim);font-style:italic;text-align:center}
+table.students th[data-col]{cursor:pointer;user-select:none;white-space:nowrap}
+table.students th[data-col]:focus-visible{outline:2px solid #fff;outline-offset:-3px}
+table.students th[aria-sort]::after{content:" ▾";opacity:.9}table.students th[aria-sort=ascending]::after{content:" ▴"}
+div.student.untouched{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:8px 0;padding:6px 14px 6px 28px}
+.failure.same{border-left-color:#f3b8b3;padding:2px 0 2px 12px;margin:4px 0}
+table.students.sortable th[data-col]:not([aria-sort])::after{content:" ↕";opacity:.45}.failure.same .ftitle{font-weight:500}
 .why{font-size:12px;color:var(--dim);max-width:360px}
 .pill{display:inline-block;background:#fff;border:1px solid var(--line);border-radius:12px;padding:1px 9px;margin:2px 2px;font-size:12.5px}
 .tag{font-size:10.5px;text-transform:uppercase;letter-spacing:.5px;background:#ede9fe;color:#5b21b6;border-radius:4px;padding:0 5px;vertical-align:1px}
 details.student{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:8px 0;padding:6px 14px}
 details.student>summary{cursor:pointer;padding:4px 0;list-style-position:outside}
-details.student .name{font-weight:600}
+.student .name{font-weight:600}
 .problem{background:var(--none-bg);color:var(--none);border-radius:6px;padding:4px 10px;margin:6px 0}
 ul.checklist{list-style:none;padding:0;margin:4px 0;display:flex;flex-wrap:wrap;gap:4px}
-ul.checklist li{font:12px ui-monospace,monospace;border-radius:4px;padding:0 6px}
+ul.checklist li{font:12px var(--mono);border-radius:4px;padding:0 6px}
 ul.checklist li.pass{background:var(--full-bg);color:var(--full)}ul.checklist li.fail{background:var(--none-bg);color:var(--none)}
 .failure{border-left:3px solid var(--none);padding:4px 0 4px 12px;margin:10px 0}
 .failure .ftitle{font-weight:600}.failure .kind{font-size:12px;color:var(--none);font-weight:500}
@@ -286,5 +354,19 @@ const JS = `
   f.hidden=false;e.hidden=false;
   f.addEventListener('input',function(){var q=f.value.toLowerCase();document.querySelectorAll('table.students tbody tr').forEach(function(r){r.style.display=r.dataset.name.indexOf(q)>=0?'':'none';});});
   var open=false;e.addEventListener('click',function(){open=!open;document.querySelectorAll('details.student').forEach(function(d){d.open=open;});});
+  var t=document.querySelector('table.students'),b=t.tBodies[0],rows=[].slice.call(b.rows);
+  t.classList.add('sortable');
+  rows.forEach(function(r,i){r._k=JSON.parse(r.dataset.sort);r._i=i;});
+  t.querySelectorAll('th[data-col]').forEach(function(th){
+    var c=+th.dataset.col;th.tabIndex=0;
+    function go(){
+      var up=th.getAttribute('aria-sort')==='descending'||(c===0&&!th.hasAttribute('aria-sort')),d=up?1:-1;
+      t.querySelectorAll('th[aria-sort]').forEach(function(h){h.removeAttribute('aria-sort');});
+      th.setAttribute('aria-sort',up?'ascending':'descending');
+      rows.slice().sort(function(x,y){var p=x._k[c],q=y._k[c];return (typeof p==='number'?p-q:String(p).localeCompare(String(q)))*d||x._i-y._i;}).forEach(function(r){b.appendChild(r);});
+    }
+    th.addEventListener('click',go);
+    th.addEventListener('keydown',function(ev){if(ev.key==='Enter'||ev.key===' '){ev.preventDefault();go();}});
+  });
 })();
 `;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image (Ubuntu, with network).
-# It installs Node __NODE_VERSION__ (the version the teacher built this zip with, checksum-verified),
+# It installs the newest release of Node NODE_MAJOR (the current LTS line, checksum-verified),
 # bubblewrap and util-linux for the sandbox and memory limit, then the kit's runtime dependencies.
 set -euo pipefail
-NODE_VERSION="__NODE_VERSION__"
+NODE_MAJOR="24"
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -16,10 +16,13 @@ case "$(uname -m)" in
   aarch64) arch=arm64 ;;
   *) echo "socklab: unsupported machine $(uname -m)" >&2; exit 1 ;;
 esac
-tarball="node-v${NODE_VERSION}-linux-${arch}.tar.xz"
+# latest-vN.x always holds the newest release of the line, and its SHASUMS256.txt names it.
+dist="https://nodejs.org/dist/latest-v${NODE_MAJOR}.x"
 cd /tmp
-curl -fsSLO "https://nodejs.org/dist/v${NODE_VERSION}/${tarball}"
-curl -fsSLO "https://nodejs.org/dist/v${NODE_VERSION}/SHASUMS256.txt"
+curl -fsSLO "${dist}/SHASUMS256.txt"
+tarball="$(grep -oE "node-v${NODE_MAJOR}\.[0-9]+\.[0-9]+-linux-${arch}\.tar\.xz" SHASUMS256.txt | head -n 1)"
+[ -n "${tarball}" ] || { echo "socklab: no Node ${NODE_MAJOR} build for linux-${arch} in ${dist}" >&2; exit 1; }
+curl -fsSLO "${dist}/${tarball}"
 grep " ${tarball}\$" SHASUMS256.txt | sha256sum -c -
 tar -xJf "${tarball}" -C /usr/local --strip-components=1
 rm -f "${tarball}" SHASUMS256.txt
