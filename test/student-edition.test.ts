@@ -76,7 +76,7 @@ describe('the student edition', () => {
     }
     const pkg = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8'));
     const kitPkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.scripts).sort()).toEqual(['grade', 'hint', 'site', 'typecheck']);
+    expect(Object.keys(pkg.scripts).sort()).toEqual(['grade', 'hint', 'i18n', 'site', 'typecheck']);
     expect(pkg.scripts.grade).toBe(kitPkg.scripts.grade);
     // Same dependencies as the lock file, so `npm ci` works in the template repo.
     expect(pkg.dependencies).toEqual(kitPkg.dependencies);
