@@ -11,6 +11,7 @@ import routing from './stages/03-routing/index.ts';
 import messageFraming from './stages/04-message-framing/index.ts';
 import chatRoom from './stages/05-chat-room/index.ts';
 import keepAlive from './stages/06-keep-alive/index.ts';
+import redirectsCaching from './stages/08-redirects-caching/index.ts';
 
 export const stages: readonly Stage[] = await withTeacherChecks([
   tcpEcho,
@@ -19,6 +20,7 @@ export const stages: readonly Stage[] = await withTeacherChecks([
   messageFraming,
   chatRoom,
   keepAlive,
+  redirectsCaching,
 ]);
 
 export function findStage(n: number): Stage | undefined {
