@@ -42,14 +42,14 @@ import {
 // ─── The site's files, with what a client learns about them ──────────────────────────────────────
 
 /** A file of the site as the checks know it now: its bytes and its mtime. */
-interface Known extends SiteFile {
+export interface Known extends SiteFile {
   body: Buffer;
   mtimeMs: number;
   /** Last-Modified as it must read. */
   lastModified: string;
 }
 
-const know = (site: Site, f: SiteFile, url = f.url): Known => {
+export const know = (site: Site, f: SiteFile, url = f.url): Known => {
   const mtimeMs = statSync(path.join(site.root, f.file)).mtimeMs;
   return { ...f, url, body: readSiteFile(site, f), mtimeMs, lastModified: imfFixdate(wholeSeconds(mtimeMs)) };
 };
@@ -61,7 +61,7 @@ function pool(site: Site): Known[] {
     .map((f) => (f.role === 'index' ? know(site, f, '/') : f.role === 'dir-index' ? know(site, f, f.url.replace(/index\.html$/, '')) : know(site, f)));
 }
 
-const pick = (ctx: CheckContext, site: Site, n: number): Known[] => ctx.rng.shuffle(pool(site)).slice(0, n);
+export const pick = (ctx: CheckContext, site: Site, n: number): Known[] => ctx.rng.shuffle(pool(site)).slice(0, n);
 
 const folders = (site: Site): string[] => site.files.filter((f) => f.role === 'dir-index').map((f) => f.url.replace(/\/index\.html$/, ''));
 
@@ -73,10 +73,10 @@ const query = (ctx: CheckContext): string =>
 
 // ─── Steps ───────────────────────────────────────────────────────────────────────────────────────
 
-type Conditions = [string, string][];
+export type Conditions = [string, string][];
 
 /** A GET (or HEAD) that must be a 200 with the file and its validators; `etag`: the one it must carry. */
-function full(f: Known, o: { method?: string; conditions?: Conditions; why?: Text; hint?: Text; etag?: string; onValidators?: (v: { etag: string; lastModified: string }, x: Exchange) => void } = {}): CachingStep {
+export function full(f: Known, o: { method?: string; conditions?: Conditions; why?: Text; hint?: Text; etag?: string; onValidators?: (v: { etag: string; lastModified: string }, x: Exchange) => void } = {}): CachingStep {
   return cachingStep(
     { method: o.method ?? 'GET', target: f.url },
     { status: 200, body: f.body, file: f.file, types: typesFor(f.file) },
@@ -94,7 +94,7 @@ function full(f: Known, o: { method?: string; conditions?: Conditions; why?: Tex
 }
 
 /** A conditional GET (or HEAD) that must be a 304 carrying `etag`, and no body. */
-function notModified(f: Known, etag: string, conditions: Conditions, why: Text, hint: Text, method = 'GET'): CachingStep {
+export function notModified(f: Known, etag: string, conditions: Conditions, why: Text, hint: Text, method = 'GET'): CachingStep {
   return cachingStep({ method, target: f.url }, { status: 304 }, {
     conditions,
     why,
@@ -130,7 +130,7 @@ function redirect(target: string, code: 301 | 302, location: string, why: Text, 
 }
 
 /** GETs `files` one by one on `conn` and returns their ETags (checking the validators on the way). */
-async function learnETags(ctx: CheckContext, conn: Conn, files: readonly Known[], before?: Previous): Promise<{ etags: string[]; last: Previous }> {
+export async function learnETags(ctx: CheckContext, conn: Conn, files: readonly Known[], before?: Previous): Promise<{ etags: string[]; last: Previous }> {
   const etags: string[] = [];
   const xs = await runCachingSteps(ctx, conn, files.map((f, i) => full(f, { onValidators: (v) => (etags[i] = v.etag) })), { mode: 'one-by-one', hint: HINT_VALIDATORS, ...(before ? { before } : {}) });
   return { etags, last: prev(xs[xs.length - 1]!, xs.length + (before?.index ?? 0)) };
@@ -144,7 +144,7 @@ async function learnETags(ctx: CheckContext, conn: Conn, files: readonly Known[]
  * after the mtime and answers 304 — the wrong answer. Every one of them: Date.parse gives NaN, and
  * nginx ignores it.
  */
-function notDates(ctx: CheckContext, f: Known): string[] {
+export function notDates(ctx: CheckContext, f: Known): string[] {
   const lm = f.lastModified;
   const later = imfFixdate(wholeSeconds(f.mtimeMs) + 86_400_000);
   const forms = [
@@ -154,7 +154,8 @@ function notDates(ctx: CheckContext, f: Known): string[] {
     String(Math.floor(wholeSeconds(f.mtimeMs) / 1000) + 86_400), // seconds since 1970, a day later
     ctx.rng.pick(['tomorrow', 'not a date', 'yesterday, 4pm', 'never']),
     '',
-    later.replace(' GMT', ' GMTX'),
+    later.replace(/:\d\d:/, ':66:'), // minute 66
+    later.replace(/(\d\d):(\d\d):(\d\d)/, '$1.$2.$3'), // dots for colons
   ];
   return [forms[0]!, ...ctx.rng.shuffle(forms.slice(1)).slice(0, 3)];
 }
