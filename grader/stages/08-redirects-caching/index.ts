@@ -14,7 +14,8 @@ import { t, type Text } from '../../i18n.ts';
 import { loadRedirects, loadSite, readSiteFile, typesFor, type RedirectRule, type Site, type SiteFile } from '../../site/site.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check, CheckContext } from '../../types.ts';
-import { sendWithPause, stopReading } from '../../wire/adversary.ts';
+import { stopReading } from '../../wire/adversary.ts';
+import { escapeBytes } from '../../wire/escape.ts';
 import { type Conn, formatMs } from '../../wire/conn.ts';
 import { reproduceInParts } from '../../wire/http.ts';
 import { connectOrExplain, type Exchange } from '../../expect/http.ts';
@@ -130,10 +131,10 @@ function redirect(target: string, code: 301 | 302, location: string, why: Text, 
 }
 
 /** GETs `files` one by one on `conn` and returns their ETags (checking the validators on the way). */
-export async function learnETags(ctx: CheckContext, conn: Conn, files: readonly Known[], before?: Previous): Promise<{ etags: string[]; last: Previous }> {
+export async function learnETags(ctx: CheckContext, conn: Conn, files: readonly Known[], hint: Text = HINT_VALIDATORS): Promise<{ etags: string[]; last: Previous }> {
   const etags: string[] = [];
-  const xs = await runCachingSteps(ctx, conn, files.map((f, i) => full(f, { onValidators: (v) => (etags[i] = v.etag) })), { mode: 'one-by-one', hint: HINT_VALIDATORS, ...(before ? { before } : {}) });
-  return { etags, last: prev(xs[xs.length - 1]!, xs.length + (before?.index ?? 0)) };
+  const xs = await runCachingSteps(ctx, conn, files.map((f, i) => full(f, { onValidators: (v) => (etags[i] = v.etag) })), { mode: 'one-by-one', hint });
+  return { etags, last: prev(xs[xs.length - 1]!, xs.length) };
 }
 
 // ─── Dates a server must not take for dates ──────────────────────────────────────────────────────
@@ -211,11 +212,11 @@ const checks: Check[] = [
       const etags: string[] = [];
       const conn = await connectOrExplain(ctx);
       const gets = files.map((f, i) => full(f, { hint: HINT_VALIDATORS, onValidators: (v) => (etags[i] = v.etag) }));
-      const xs = await runCachingSteps(ctx, conn, gets, { mode: 'one-by-one', hint: HINT_VALIDATORS });
+      const xs = await runCachingSteps(ctx, conn, gets, { mode: 'one-by-one', hint: HINT_VALIDATORS, date: true });
       // HEAD carries the headers GET does; and a second GET of an unchanged file, the same ETag.
       const [a, b] = [ctx.rng.int(0, files.length - 1), ctx.rng.int(0, files.length - 1)];
       const again = [full(files[a]!, { method: 'HEAD', etag: etags[a]!, hint: HINT_HEAD_CONDITIONAL }), full(files[b]!, { etag: etags[b]!, hint: HINT_VALIDATORS })];
-      await runCachingSteps(ctx, conn, again, { mode: 'one-by-one', before: prev(xs[xs.length - 1]!, xs.length), hint: HINT_VALIDATORS });
+      await runCachingSteps(ctx, conn, again, { mode: 'one-by-one', before: prev(xs[xs.length - 1]!, xs.length), hint: HINT_VALIDATORS, date: true });
     },
   },
   {
@@ -233,10 +234,10 @@ const checks: Check[] = [
         cachingStep({ method: ctx.rng.pick(['DELETE', 'OPTIONS', 'PATCH']), target: f.url }, { status: [405, 501] }),
       ];
       const conn = await connectOrExplain(ctx);
-      const xs = await runCachingSteps(ctx, conn, ctx.rng.shuffle(steps), { mode: 'one-by-one' });
+      const xs = await runCachingSteps(ctx, conn, ctx.rng.shuffle(steps), { mode: 'one-by-one', date: true });
       // Last, a malformed request line (a space left unencoded): 400, with Date like any answer.
       const bad = cachingStep({ target: `/${spaced.file}` }, { status: 400 }, { why: t('the request line has four parts (the space in the path was not encoded): 400 Bad Request', '请求行有四个部分（路径里的空格没有编码）：400 Bad Request') });
-      await runCachingSteps(ctx, conn, [bad], { mode: 'one-by-one', before: prev(xs[xs.length - 1]!, xs.length) });
+      await runCachingSteps(ctx, conn, [bad], { mode: 'one-by-one', before: prev(xs[xs.length - 1]!, xs.length), date: true });
     },
   },
   {
@@ -264,7 +265,7 @@ const checks: Check[] = [
         notModified(c, ec, [['If-None-Match', list(ec)]], why(c, ec, t('is a list that contains', '是一个列表，其中包含')), HINT_IF_NONE_MATCH),
         notModified(a, ea, [['If-None-Match', '*']], t(`If-None-Match: * matches any current version of ${a.file}, and there is one`, `If-None-Match: * 匹配 ${a.file} 的任何当前版本，而这个文件存在`), HINT_IF_NONE_MATCH),
       ]);
-      await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', before: last, hint: HINT_IF_NONE_MATCH });
+      await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', before: last, hint: HINT_IF_NONE_MATCH, date: true });
     },
   },
   {
@@ -480,7 +481,7 @@ const checks: Check[] = [
         full(index, { hint: HINT_FOLDER }),
       ];
       const conn = await connectOrExplain(ctx);
-      await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', hint: HINT_FOLDER });
+      await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', hint: HINT_FOLDER, date: true });
     },
   },
   {
@@ -501,7 +502,7 @@ const checks: Check[] = [
         return redirect(`${r.from}${q}`, r.code, `${r.to}${q}`, q ? t(`${w.en}; the query comes along`, `${w.zh}；查询字符串要一起带上`) : w, HINT_REDIRECTS_FILE, i === 2 ? 'HEAD' : 'GET');
       });
       const conn = await connectOrExplain(ctx);
-      await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', hint: HINT_REDIRECTS_FILE });
+      await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', hint: HINT_REDIRECTS_FILE, date: true });
     },
   },
   {
@@ -568,6 +569,7 @@ const checks: Check[] = [
         mode: 'pipelined',
         before: last,
         hint: HINT_NOT_MODIFIED,
+        date: true,
         context: t(`the ${steps.length} requests were sent in one write`, `这 ${steps.length} 个请求是一次写入发送的`),
       });
     },
@@ -591,10 +593,15 @@ const checks: Check[] = [
       stalled.note(t('client 1 stopped reading', '客户端 1 停止读取'));
       await ctx.sleep(100);
 
+      const neighbours = t(
+        'One client that does not read, or pauses, must not hold up the others: write to each socket and await its "drain" inside that connection\'s own chain, never in something all connections share; and keep a head that is still arriving without a time limit shorter than a few seconds.',
+        '一个不读数据或者停顿的客户端不能拖住其他客户端：对每个 socket 的写入和对它 "drain" 的等待都要放在这个连接自己的链里，绝不能放在所有连接共用的东西里；对还在到达中的请求头，也不要设短于几秒的时限。',
+      );
+
       // Client 2: conditional requests one after another, each answered within 2 s.
       const prompt = async (): Promise<void> => {
         const conn = await connectOrExplain(ctx, 'client 2 (conditional requests, while client 1 reads nothing)');
-        const { etags, last } = await learnETags(ctx, conn, [f]);
+        const { etags, last } = await learnETags(ctx, conn, [f], neighbours);
         const e = etags[0]!;
         const because = t(`while client 1 had stopped reading its ${large.body.length}-byte download`, `当时客户端 1 已经停止读取它那 ${large.body.length} 字节的下载`);
         const steps = [
@@ -602,27 +609,36 @@ const checks: Check[] = [
           notModified(f, e, [['If-Modified-Since', f.lastModified]], t(`the file's own time, ${because.en}`, `正是文件的修改时间，${because.zh}`), HINT_NOT_MODIFIED, 'HEAD'),
           full(f, { conditions: [['If-Modified-Since', imfFixdate(wholeSeconds(f.mtimeMs) - 1000)]], etag: e }),
         ];
-        await runCachingSteps(ctx, conn, steps, {
-          mode: 'one-by-one',
-          before: last,
-          hint: t(
-            'One client that does not read must not hold up the others: write to each socket and await its "drain" inside that connection\'s own chain, never in something all connections share.',
-            '一个不读数据的客户端不能拖住其他客户端：对每个 socket 的写入和对它 "drain" 的等待都要放在这个连接自己的链里，绝不能放在所有连接共用的东西里。',
-          ),
-        });
+        await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', before: last, hint: neighbours });
       };
 
       // Client 3: a conditional request whose head stops for 1.2 s in the middle of If-None-Match.
       const paused = async (): Promise<void> => {
         const conn = await connectOrExplain(ctx, 'client 3 (pauses inside a head)');
-        const { etags, last } = await learnETags(ctx, conn, [g]);
+        const { etags, last } = await learnETags(ctx, conn, [g], neighbours);
         const e = etags[0]!;
         const s = notModified(g, e, [['If-None-Match', e]], t(`If-None-Match carries the current ETag; the head came in two parts, ${formatMs(pauseMs)} apart`, `If-None-Match 带的是当前的 ETag；请求头分两段到达，中间隔了 ${formatMs(pauseMs)}`), t('Until the empty line arrives, the head is not complete: keep the bytes and wait — a pause of a second is normal on a real network.', '在空行到达之前，请求头还不完整：保留已收到的字节，继续等待——在真实网络上停顿一秒很正常。'));
         const cut = s.request.indexOf(e) + Math.max(1, Math.floor(e.length / 2));
         const reproduce = reproduceInParts([s.request.subarray(0, cut), s.request.subarray(cut)], pauseMs);
         conn.note(t(`client 3 sends ${cut} bytes of the head, then pauses ${formatMs(pauseMs)}`, `客户端 3 发送请求头的 ${cut} 字节，然后停顿 ${formatMs(pauseMs)}`));
-        await sendWithPause(conn, s.request, cut, pauseMs);
-        await runCachingSteps(ctx, conn, [s], { mode: 'pipelined', alreadySent: true, before: last, reproduce });
+        await conn.send(s.request.subarray(0, cut));
+        await ctx.sleep(pauseMs);
+        if (conn.closed || conn.buffered > 0) {
+          const got = conn.peek();
+          fail({
+            kind: got.length > 0 ? 'wrong' : conn.closed === 'reset' ? 'reset' : 'closed-early',
+            summary: t(
+              `${s.name}: after ${cut} of the head's ${s.request.length} bytes (in the middle of If-None-Match) the client paused for ${formatMs(pauseMs)}, and meanwhile the server ${got.length > 0 ? `answered: ${escapeBytes(got, 40)}` : conn.closed === 'reset' ? 'reset the connection' : 'closed the connection'}`,
+              `${s.name}：请求头共 ${s.request.length} 字节，发到第 ${cut} 字节（If-None-Match 中间）时客户端停顿了 ${formatMs(pauseMs)}，服务器就在这期间${got.length > 0 ? `作出了回应：${escapeBytes(got, 40)}` : conn.closed === 'reset' ? '重置了连接' : '关闭了连接'}`,
+            ),
+            expected: t('the server waits for the rest of the head (a pause of a second or so is normal on a real network), then answers 304', '服务器等待请求头的剩余部分（在真实网络上停顿一秒左右很正常），然后回应 304'),
+            hint: neighbours,
+            conn,
+            reproduce,
+          });
+        }
+        await conn.send(s.request.subarray(cut));
+        await runCachingSteps(ctx, conn, [s], { mode: 'pipelined', alreadySent: true, before: last, reproduce, hint: neighbours });
       };
 
       await firstFailureInOrder([prompt(), paused()]);
