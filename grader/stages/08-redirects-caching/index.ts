@@ -9,7 +9,7 @@
  */
 import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fail } from '../../failure.ts';
+import { CheckFailure, fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
 import { loadRedirects, loadSite, readSiteFile, typesFor, type RedirectRule, type Site, type SiteFile } from '../../site/site.ts';
 import { defineStage } from '../../stage.ts';
@@ -602,15 +602,21 @@ const checks: Check[] = [
       // Client 2: conditional requests one after another, each answered within 2 s.
       const prompt = async (): Promise<void> => {
         const conn = await connectOrExplain(ctx, 'client 2 (conditional requests, while client 1 reads nothing)');
-        const because = t(`while client 1 had stopped reading its six downloads of ${large.body.length} bytes`, `当时客户端 1 已经停止读取它那六份各 ${large.body.length} 字节的下载`);
-        const { etags, last } = await learnETags(ctx, conn, [f], { hint: neighbours, context: because });
-        const e = etags[0]!;
-        const steps = [
-          notModified(f, e, [['If-None-Match', e]], t(`the current ETag, ${because.en}`, `当前的 ETag，${because.zh}`), HINT_NOT_MODIFIED),
-          notModified(f, e, [['If-Modified-Since', f.lastModified]], t(`the file's own time, ${because.en}`, `正是文件的修改时间，${because.zh}`), HINT_NOT_MODIFIED, 'HEAD'),
-          full(f, { conditions: [['If-Modified-Since', imfFixdate(wholeSeconds(f.mtimeMs) - 1000)]], etag: e }),
-        ];
-        await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', before: last, hint: neighbours, context: because });
+        const because = t(`client 1 had stopped reading its six downloads of ${large.body.length} bytes`, `客户端 1 已经停止读取它那六份各 ${large.body.length} 字节的下载`);
+        try {
+          const { etags, last } = await learnETags(ctx, conn, [f], { hint: neighbours });
+          const e = etags[0]!;
+          const steps = [
+            notModified(f, e, [['If-None-Match', e]], t('If-None-Match carries the current ETag', 'If-None-Match 带的是当前的 ETag'), HINT_NOT_MODIFIED),
+            notModified(f, e, [['If-Modified-Since', f.lastModified]], t("If-Modified-Since is the file's own time", 'If-Modified-Since 正是文件的修改时间'), HINT_NOT_MODIFIED, 'HEAD'),
+            full(f, { conditions: [['If-Modified-Since', imfFixdate(wholeSeconds(f.mtimeMs) - 1000)]], etag: e }),
+          ];
+          await runCachingSteps(ctx, conn, steps, { mode: 'one-by-one', before: last, hint: neighbours });
+        } catch (err) {
+          if (!(err instanceof CheckFailure)) throw err;
+          const init = err.init;
+          fail({ ...init, summary: t(`while ${because.en}: ${init.summary.en}`, `在${because.zh}的时候：${init.summary.zh}`) });
+        }
       };
 
       // Client 3: a conditional request whose head stops for 1.2 s in the middle of If-None-Match.
