@@ -9,7 +9,7 @@
  * says so when a 304 or a HEAD answer drags a body behind it.
  */
 import { fail } from '../failure.ts';
-import { t, type Text } from '../i18n.ts';
+import { same, t, type Text } from '../i18n.ts';
 import type { CheckContext } from '../types.ts';
 import { type Conn, WireError, formatMs } from '../wire/conn.ts';
 import { escapeBytes } from '../wire/escape.ts';
@@ -158,7 +158,7 @@ export function expectDate(x: Exchange, sentAt: number, readAt: number, hint: Te
     fail({
       summary: t(`${x.what.en}: Date is "${v}" — ${why.en}`, `${x.what.zh}：Date 是 "${v}"——${why.zh}`),
       expected: t(`an IMF-fixdate in GMT, e.g. Date: ${imfFixdate(readAt)}`, `GMT 时间的 IMF-fixdate，例如 Date: ${imfFixdate(readAt)}`),
-      caret: { data: x.res.head, offset: fieldOffset(x, 'date'), note: t('Day, DD Mon YYYY HH:MM:SS GMT', 'Day, DD Mon YYYY HH:MM:SS GMT') },
+      caret: { data: x.res.head, offset: fieldOffset(x, 'date'), note: t('the layout is: Day, DD Mon YYYY HH:MM:SS GMT', '格式是：Day, DD Mon YYYY HH:MM:SS GMT（英文的星期和月份，GMT）') },
       hint,
       conn: x.conn,
     });
@@ -201,7 +201,7 @@ export function expectLastModified(x: Exchange, mtimeMs: number, file: string, h
     fail({
       summary: t(`${x.what.en}: Last-Modified is "${v}" — ${why.en}`, `${x.what.zh}：Last-Modified 是 "${v}"——${why.zh}`),
       expected: t(`Last-Modified: ${want}`, `Last-Modified: ${want}`),
-      caret: { data: x.res.head, offset: fieldOffset(x, 'last-modified'), note: t('Day, DD Mon YYYY HH:MM:SS GMT', 'Day, DD Mon YYYY HH:MM:SS GMT') },
+      caret: { data: x.res.head, offset: fieldOffset(x, 'last-modified'), note: t('the layout is: Day, DD Mon YYYY HH:MM:SS GMT', '格式是：Day, DD Mon YYYY HH:MM:SS GMT（英文的星期和月份，GMT）') },
       hint,
       conn: x.conn,
     });
@@ -267,8 +267,8 @@ export function expectSameETag(x: Exchange, etag: string, why: Text, hint: Text)
       v === undefined
         ? t(`${x.what.en}: there is no ETag header, but ${why.en}`, `${x.what.zh}：没有 ETag 头部，但是${why.zh}`)
         : t(`${x.what.en}: ETag is ${v}, but ${why.en}`, `${x.what.zh}：ETag 是 ${v}，但是${why.zh}`),
-    expected: t(`ETag: ${etag}`, `ETag: ${etag}`),
-    caret: { data: x.res.head, offset: fieldOffset(x, 'etag'), note: t(`ETag: ${etag}`, `ETag: ${etag}`) },
+    expected: same(`ETag: ${etag}`),
+    caret: { data: x.res.head, offset: fieldOffset(x, 'etag'), note: same(`ETag: ${etag}`) },
     hint,
     conn: x.conn,
   });
@@ -278,10 +278,10 @@ export function expectSameETag(x: Exchange, etag: string, why: Text, hint: Text)
 export function expectLocation(x: Exchange, want: string, why: Text, hint: Text): void {
   const v = x.res.header('location');
   // A path-absolute target may come back as an absolute URL (http://127.0.0.1:PORT/dir/): same place.
-  const same = (got: string): boolean => got === want || (want.startsWith('/') && /^https?:\/\/[^/?#]+(\/|$)/i.test(got) && got.replace(/^https?:\/\/[^/?#]+/i, '') === want);
-  if (v !== undefined && same(v)) return;
+  const samePlace = (got: string): boolean => got === want || (want.startsWith('/') && /^https?:\/\/[^/?#]+(\/|$)/i.test(got) && got.replace(/^https?:\/\/[^/?#]+/i, '') === want);
+  if (v !== undefined && samePlace(v)) return;
   const query = want.indexOf('?') >= 0 ? want.slice(want.indexOf('?')) : '';
-  const dropped = v !== undefined && query !== '' && same(v + query);
+  const dropped = v !== undefined && query !== '' && samePlace(v + query);
   fail({
     summary:
       v === undefined
@@ -290,8 +290,8 @@ export function expectLocation(x: Exchange, want: string, why: Text, hint: Text)
             `${x.what.en}: Location is ${v}${dropped ? ` — the query (${query}) was dropped` : ''}`,
             `${x.what.zh}：Location 是 ${v}${dropped ? `——查询字符串（${query}）丢了` : ''}`,
           ),
-    expected: t(`Location: ${want} (${why.en})`, `Location: ${want}（${why.zh}）`),
-    caret: { data: x.res.head, offset: fieldOffset(x, 'location'), note: t(`Location: ${want}`, `Location: ${want}`) },
+    expected: t(`Location: ${want} (${why.en})`, `应该是 Location: ${want}（${why.zh}）`),
+    caret: { data: x.res.head, offset: fieldOffset(x, 'location'), note: same(`Location: ${want}`) },
     hint: dropped
       ? t(
           `Keep the query: everything from "?" on in the request-target goes onto the end of Location unchanged (${query}). The client asked for that query; the page it lands on needs it too.`,
