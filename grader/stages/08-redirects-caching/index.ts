@@ -98,7 +98,7 @@ export function full(f: Known, o: { method?: string; conditions?: Conditions; wh
 export function notModified(f: Known, etag: string, conditions: Conditions, why: Text, hint: Text, method = 'GET'): CachingStep {
   return cachingStep({ method, target: f.url }, { status: 304 }, {
     conditions,
-    why,
+    why: t(`304 Not Modified, no body: ${why.en}`, `304 Not Modified，没有正文：${why.zh}`),
     hint,
     bodyOf: { file: f.file, body: f.body },
     verify: (x) => {
@@ -308,11 +308,11 @@ const checks: Check[] = [
       const future = Date.now() + ctx.rng.int(1, 3650) * 86_400_000;
       const ims = (v: number): Conditions => [['If-Modified-Since', imfFixdate(v)]];
       const unchanged = (k: Known, v: number, how: Text): Text =>
-        t(`${k.file} was last modified at ${k.lastModified}, ${how.en} ${imfFixdate(v)}: it has not been modified since then`, `${k.file} 最后一次修改是在 ${k.lastModified}，${how.zh} ${imfFixdate(v)}：从那以后它没有被修改过`);
+        t(`${k.file} was last modified at ${k.lastModified}, ${how.en} ${imfFixdate(v)}: it has not been modified since that date`, `${k.file} 最后一次修改是在 ${k.lastModified}，${how.zh} ${imfFixdate(v)}：从那个日期以来它没有被修改过`);
       const steps = ctx.rng.shuffle([
-        notModified(f, etags[0]!, ims(at(f)), unchanged(f, at(f), t('exactly', '正好等于')), HINT_IF_MODIFIED_SINCE),
-        notModified(g, etags[1]!, ims(at(g) + later), unchanged(g, at(g) + later, t('before', '早于')), HINT_IF_MODIFIED_SINCE),
-        notModified(f, etags[0]!, ims(future), unchanged(f, future, t('before', '早于')), t(`${HINT_IF_MODIFIED_SINCE.en} A date in the future is still a date: the file has not changed since then either.`, `${HINT_IF_MODIFIED_SINCE.zh}未来的日期也是日期：文件在那之后同样没有变。`)),
+        notModified(f, etags[0]!, ims(at(f)), unchanged(f, at(f), t('which is exactly', '正好就是')), HINT_IF_MODIFIED_SINCE),
+        notModified(g, etags[1]!, ims(at(g) + later), unchanged(g, at(g) + later, t('which is before', '早于')), HINT_IF_MODIFIED_SINCE),
+        notModified(f, etags[0]!, ims(future), unchanged(f, future, t('which is before', '早于')), t(`${HINT_IF_MODIFIED_SINCE.en} A date in the future is still a date: the file has not changed since then either.`, `${HINT_IF_MODIFIED_SINCE.zh}未来的日期也是日期：文件在那之后同样没有变。`)),
         full(g, { conditions: ims(at(g) - 1000), etag: etags[1]!, hint: HINT_IF_MODIFIED_SINCE, why: t(`${g.file} was last modified at ${g.lastModified}, one second after ${imfFixdate(at(g) - 1000)}: it has changed since, so the client gets it`, `${g.file} 最后一次修改是在 ${g.lastModified}，比 ${imfFixdate(at(g) - 1000)} 晚一秒：在那之后它变了，所以要给客户端文件`) }),
         full(f, { conditions: ims(Date.UTC(ctx.rng.int(1990, 1999), ctx.rng.int(0, 11), ctx.rng.int(1, 28), ctx.rng.int(0, 23))), etag: etags[0]!, hint: HINT_IF_MODIFIED_SINCE, why: t(`${f.file} was last modified at ${f.lastModified}, long after that date`, `${f.file} 最后一次修改是在 ${f.lastModified}，远在那个日期之后`) }),
       ]);
