@@ -14,7 +14,7 @@ import { t, type Text } from '../../i18n.ts';
 import { loadRedirects, loadSite, readSiteFile, typesFor, type RedirectRule, type Site, type SiteFile } from '../../site/site.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check, CheckContext } from '../../types.ts';
-import { stopReading } from '../../wire/adversary.ts';
+import { readSlowly, stopReading } from '../../wire/adversary.ts';
 import { escapeBytes } from '../../wire/escape.ts';
 import { type Conn, formatMs } from '../../wire/conn.ts';
 import { reproduceInParts } from '../../wire/http.ts';
@@ -576,7 +576,7 @@ const checks: Check[] = [
   },
   {
     id: '8.15',
-    title: t('hostile neighbours: a client that stops reading, one that pauses mid-head; conditional requests still answered at once', '不友好的邻居：一个客户端不再读取，一个在请求头中途停顿；条件请求照样立即得到回应'),
+    title: t('hostile neighbours: a client that stops reading (then reads slowly), one that pauses mid-head; conditional requests still answered at once', '不友好的邻居：一个客户端停止读取（之后读得很慢），一个在请求头中途停顿；条件请求照样立即得到回应'),
     points: 2,
     timeoutMs: 12_000,
     async run(ctx) {
@@ -650,10 +650,26 @@ const checks: Check[] = [
 
       await firstFailureInOrder([prompt(), paused()]);
 
-      // Client 1 reads again: the six copies, intact, with their validators.
+      // Client 1 reads again, slowly — a chunk, a pause, a chunk: the six copies, intact, with their
+      // validators. A server that lost track of a partial write, or wrote past backpressure, shows it.
+      const pauseEach = 3;
       silent.resume();
-      stalled.note(t('client 1 reads again', '客户端 1 恢复读取'));
-      await runCachingSteps(ctx, stalled, gets, { mode: 'pipelined', alreadySent: true, timeoutMs: 10_000 });
+      const slow = readSlowly(stalled, pauseEach);
+      stalled.note(t(`client 1 reads again, slowly: one chunk, then ${pauseEach} ms of nothing, again and again`, `客户端 1 恢复读取，但读得很慢：读一块，停 ${pauseEach} 毫秒，如此反复`));
+      try {
+        await runCachingSteps(ctx, stalled, gets, {
+          mode: 'pipelined',
+          alreadySent: true,
+          timeoutMs: 10_000,
+          hint: t(
+            'A slow reader gets every byte in the end: when socket.write() returns false, wait for "drain" before writing more, and never give up on a response half-way (nor end the socket before the last write is out).',
+            '读得慢的客户端最终也要收到每一个字节：socket.write() 返回 false 时，先等 "drain" 再继续写，绝不能把响应写到一半就放弃（也不能在最后一次写入完成之前结束 socket）。',
+          ),
+          context: t(`the 6 requests were sent in one write; the client read nothing for a while, then slowly`, `这 6 个请求是一次写入发送的；客户端有一阵子什么都没读，之后读得很慢`),
+        });
+      } finally {
+        await slow.stop();
+      }
     },
   },
 ];
