@@ -558,10 +558,10 @@ const checks: Check[] = [
         full(b),
         notModified(a, ea, [['If-None-Match', ea]], t(`If-None-Match carries the current ETag of ${a.file}`, `If-None-Match 带的是 ${a.file} 当前的 ETag`), HINT_NOT_MODIFIED),
         full(d),
-        redirect(`${dir}${q}`, 301, `${dir}/${q}`, t(`${dir.slice(1)} is a folder`, `${dir.slice(1)} 是一个文件夹`), HINT_FOLDER),
+        redirect(`${dir}${q}`, 301, `${dir}/${q}`, t(`${dir.slice(1)} is a folder`, `${dir.slice(1)} 是一个文件夹`), HINT_REDIRECT),
         notModified(c, ec, [['If-Modified-Since', c.lastModified]], t(`If-Modified-Since is the time ${c.file} was last modified`, `If-Modified-Since 正是 ${c.file} 的最后修改时间`), HINT_NOT_MODIFIED, 'HEAD'),
         full(c, { etag: ec }),
-        redirect(rule.from, rule.code, rule.to, t(`line ${rule.line} of _redirects`, `_redirects 第 ${rule.line} 行`), HINT_REDIRECTS_FILE),
+        redirect(rule.from, rule.code, rule.to, t(`line ${rule.line} of _redirects`, `_redirects 第 ${rule.line} 行`), HINT_REDIRECT),
         missing(site, site.missing[ctx.rng.int(0, 2)]!, { conditions: [['If-None-Match', '*']], why: t('there is no such file: If-None-Match: * matches only a file that exists, so the answer is the plain 404', '没有这个文件：If-None-Match: * 只匹配存在的文件，所以回应就是普通的 404') }),
         notModified(a, ea, [['If-None-Match', weakForm(ea)]], t(`If-None-Match carries the current ETag of ${a.file} (weakly)`, `If-None-Match 带的是 ${a.file} 当前的 ETag（弱比较）`), HINT_NOT_MODIFIED),
       ];
