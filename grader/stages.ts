@@ -12,6 +12,7 @@ import messageFraming from './stages/04-message-framing/index.ts';
 import chatRoom from './stages/05-chat-room/index.ts';
 import keepAlive from './stages/06-keep-alive/index.ts';
 import requestBodies from './stages/07-request-bodies/index.ts';
+import redirectsCaching from './stages/08-redirects-caching/index.ts';
 
 export const stages: readonly Stage[] = await withTeacherChecks([
   tcpEcho,
@@ -21,6 +22,7 @@ export const stages: readonly Stage[] = await withTeacherChecks([
   chatRoom,
   keepAlive,
   requestBodies,
+  redirectsCaching,
 ]);
 
 export function findStage(n: number): Stage | undefined {

@@ -23,10 +23,11 @@ const SKELETON_MS = 15_000;
 /**
  * How an untouched skeleton fails: it hangs up on every client, so every check sees the
  * connection closed early. Stage 2's skeleton has no 'error' listener yet, so a client that
- * resets may crash it, which the report then says. Stage 6's skeleton answers one request and
- * closes, which is right for a plain HTTP/1.0 request but wrong for one asking for keep-alive.
+ * resets may crash it, which the report then says. Stages 6 and 8 start from stand-ins for the
+ * learner's earlier work that answer one request and close: right for some requests (plain
+ * HTTP/1.0), and answered wrongly for the ones the stage is about (keep-alive, validators).
  */
-const skeletonKinds = (stage: Stage): string[] => ({ 2: ['closed-early', 'crashed'], 6: ['closed-early', 'wrong'] })[stage.number] ?? ['closed-early'];
+const skeletonKinds = (stage: Stage): string[] => ({ 2: ['closed-early', 'crashed'], 6: ['closed-early', 'wrong'], 8: ['closed-early', 'wrong'] })[stage.number] ?? ['closed-early'];
 
 const fixtureDir = (slug: string): string => path.join(repoRoot, 'test', 'fixtures', slug);
 const fixturesOf = (slug: string): string[] =>

@@ -15,7 +15,7 @@
  * A stage says which files its site holds with a `SiteSpec`; `npm run site -- 3 --seed N` rebuilds
  * the site of a grading run to replay a failure by hand (grader/kit/site.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRng, type Rng } from '../rng.ts';
 
@@ -144,7 +144,7 @@ const ICO = [0x00, 0x00, 0x01, 0x00, 0x01, 0x00];
  *   unicode       names in Chinese                                                 role unicode
  * index.html links to the nested, folder, spaced and unicode pages a site has.
  */
-export type SiteFeature = 'media-types' | 'binary' | 'large' | 'unknown-type' | 'folder-index' | 'nested' | 'spaced' | 'unicode';
+export type SiteFeature = 'media-types' | 'binary' | 'large' | 'unknown-type' | 'folder-index' | 'nested' | 'spaced' | 'unicode' | RedirectsFeature;
 
 export interface SiteSpec {
   features: readonly SiteFeature[];
@@ -242,5 +242,149 @@ export async function buildSite(dir: string, rng: Rng, spec: SiteSpec): Promise<
     secrets,
   };
   writeFileSync(path.join(dir, MANIFEST), JSON.stringify(site, null, 2));
+  writeRedirectsFeatures(dir, site, rng, spec.features);
   return root;
+}
+
+// ─── Stage 8: _redirects and file times ──────────────────────────────────────────────────────────
+//
+//   redirects   STATIC_DIR/_redirects: rules "from to [301|302]" (a missing code means 302), with
+//               comments, blank lines, tabs, CRLF endings, a repeated "from" (the first rule wins),
+//               and lines a server must skip (one field, four fields, a code that is not 301 or
+//               302, a "from" that is not a path). What was written goes to redirects.json beside
+//               site.json, never into the root. _redirects itself is not among `files`.
+//   dated       every file's mtime is a seeded moment between 2001 and 2024, with milliseconds
+//               (never a whole second), so Last-Modified is a known value and a server comparing
+//               If-Modified-Since with millisecond precision shows it.
+// Both draw their dice from a generator of their own, after everything else: sites of stages
+// without these features are unchanged.
+
+export type RedirectsFeature = 'redirects' | 'dated';
+
+export interface RedirectRule {
+  from: string;
+  to: string;
+  code: 301 | 302;
+  /** The rule's line said its code; otherwise 302 is the default. */
+  explicit: boolean;
+  /** 1-based line number in _redirects. */
+  line: number;
+}
+
+export interface SkippedLine {
+  /** The line as written (without its line ending). */
+  text: string;
+  line: number;
+  /** The path a server that applied the line anyway would redirect. */
+  from: string;
+  why: 'one-field' | 'four-fields' | 'unknown-code' | 'not-a-path' | 'comment';
+}
+
+export interface Redirects {
+  /** The rules a server must apply, each path once (the first rule for it). */
+  rules: RedirectRule[];
+  /** Lines that are not rules. */
+  skipped: SkippedLine[];
+  /** A path with two rules: the first wins. */
+  repeated: { first: RedirectRule; second: RedirectRule };
+}
+
+const REDIRECTS_MANIFEST = 'redirects.json';
+
+/** The _redirects of the site served at `root` (written by a site with the 'redirects' feature). */
+export function loadRedirects(root: string): Redirects {
+  return JSON.parse(readFileSync(path.join(path.dirname(root), REDIRECTS_MANIFEST), 'utf8')) as Redirects;
+}
+
+function writeRedirectsFeatures(dir: string, site: Site, rng: Rng, features: readonly SiteFeature[]): void {
+  if (features.includes('redirects')) writeRedirects(dir, site, createRng(rng.int(0, 2 ** 31 - 1), 'redirects'));
+  if (features.includes('dated')) {
+    const r = createRng(rng.int(0, 2 ** 31 - 1), 'dated');
+    const from = Date.UTC(2001, 0, 1);
+    const to = Date.UTC(2024, 11, 31);
+    for (const f of site.files) {
+      const at = new Date(Math.floor((from + r.next() * (to - from)) / 1000) * 1000 + r.int(10, 990));
+      utimesSync(path.join(site.root, f.file), at, at);
+    }
+  }
+}
+
+function writeRedirects(dir: string, site: Site, rng: Rng): void {
+  const pages = site.files.filter((f) => f.role !== 'large' && f.role !== 'error');
+  const folders = site.files.filter((f) => f.role === 'dir-index').map((f) => f.url.replace(/index\.html$/, ''));
+  const taken = new Set<string>();
+  const fresh = (prefix: string, slash = false): string => {
+    for (;;) {
+      const p = `/${prefix}-${rng.word(3, 7)}${rng.int(0, 1) ? `/${rng.word(3, 6)}` : ''}${slash ? '/' : ''}`;
+      if (!taken.has(p)) {
+        taken.add(p);
+        return p;
+      }
+    }
+  };
+  const target = (): string =>
+    rng.pick([
+      () => rng.pick(pages).url,
+      () => (folders.length ? rng.pick(folders) : '/'),
+      () => `https://example.${rng.pick(['com', 'org', 'net'])}/${rng.word()}/${rng.word()}.html`,
+    ])();
+  const space = (): string => rng.pick([' ', ' ', '  ', '\t', ' \t ']);
+
+  // The rules: both codes, written and left to the default, in a seeded order.
+  const specs: { code: 301 | 302; explicit: boolean; from: string }[] = [
+    { code: 301, explicit: true, from: fresh('old') },
+    { code: 301, explicit: true, from: fresh('moved', true) },
+    { code: 302, explicit: true, from: fresh('go') },
+    { code: 302, explicit: false, from: fresh('tmp') },
+    { code: 302, explicit: false, from: fresh('promo') },
+  ];
+  if (rng.int(0, 1)) specs.push({ code: rng.pick([301, 302] as const), explicit: true, from: fresh('legacy') });
+  const repeatedFrom = fresh('twice');
+  type Entry = { text: string; rule?: Omit<RedirectRule, 'line'>; skip?: Omit<SkippedLine, 'line' | 'text'> };
+  const entries: Entry[] = specs.map((s) => {
+    const to = target();
+    return { text: `${s.from}${space()}${to}${s.explicit ? `${space()}${s.code}` : ''}`, rule: { from: s.from, to, code: s.code, explicit: s.explicit } };
+  });
+  const firstCode = rng.pick([301, 302] as const);
+  const first = { from: repeatedFrom, to: target(), code: firstCode, explicit: true };
+  const second = { from: repeatedFrom, to: target(), code: firstCode === 301 ? (302 as const) : (301 as const), explicit: true };
+  // Lines to skip, each naming a path of its own that must stay a plain 404.
+  const skips: Entry[] = [
+    { from: fresh('lonely'), make: (f: string) => f, why: 'one-field' as const },
+    { from: fresh('extra'), make: (f: string) => `${f}${space()}${target()}${space()}301${space()}${rng.word()}`, why: 'four-fields' as const },
+    { from: fresh('teapot'), make: (f: string) => `${f}${space()}${target()}${space()}${rng.pick(['307', '308', '200', '404', '418', '3O1', 'moved', '301!'])}`, why: 'unknown-code' as const },
+    { from: fresh('proxy'), make: (f: string) => `${f}${space()}${target()}${space()}${rng.pick(['200', '303', '500', '30', '3010'])}`, why: 'unknown-code' as const },
+    { from: fresh('bare'), make: (f: string) => `${f.slice(1)}${space()}${target()}${space()}301`, why: 'not-a-path' as const },
+    { from: fresh('commented'), make: (f: string) => `#${rng.pick(['', ' '])}${f}${space()}${target()}${space()}301`, why: 'comment' as const },
+  ].map((s) => ({ text: s.make(s.from), skip: { from: s.from, why: s.why } }));
+  const body = rng.shuffle([...entries, ...skips]);
+  // The repeated path: its first rule somewhere in the first half, the second after it.
+  const at = rng.int(0, Math.floor(body.length / 2));
+  body.splice(at, 0, { text: `${first.from}${space()}${first.to}${space()}${first.code}`, rule: first });
+  body.splice(rng.int(at + 1, body.length), 0, { text: `${second.from}${space()}${second.to}${space()}${second.code}`, rule: second });
+
+  const lines: { text: string; entry?: Entry }[] = [
+    { text: `# Redirects for ${path.basename(site.root)}: from to [301|302]` },
+    { text: '# A line without a code is a temporary redirect (302).' },
+    { text: '' },
+  ];
+  for (const e of body) {
+    if (rng.int(0, 5) === 0) lines.push({ text: rng.pick(['', '   ', `# ${rng.pick(PHRASES)}`]) });
+    lines.push({ text: `${rng.int(0, 4) === 0 ? space() : ''}${e.text}${rng.int(0, 4) === 0 ? space() : ''}`, entry: e });
+  }
+  const redirects: Redirects = { rules: [], skipped: [], repeated: { first: { ...first, line: 0 }, second: { ...second, line: 0 } } };
+  let text = '';
+  lines.forEach((l, i) => {
+    const line = i + 1;
+    text += l.text + (rng.int(0, 3) === 0 ? '\r\n' : '\n');
+    const e = l.entry;
+    if (e?.rule === first) redirects.repeated.first.line = line;
+    else if (e?.rule === second) redirects.repeated.second.line = line;
+    else if (e?.rule) redirects.rules.push({ ...e.rule, line });
+    else if (e?.skip) redirects.skipped.push({ ...e.skip, text: l.text, line });
+  });
+  redirects.rules.push(redirects.repeated.first);
+  redirects.rules.sort((a, b) => a.line - b.line);
+  writeFileSync(path.join(site.root, '_redirects'), text);
+  writeFileSync(path.join(dir, REDIRECTS_MANIFEST), JSON.stringify(redirects, null, 2));
 }
