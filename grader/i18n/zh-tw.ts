@@ -71,6 +71,7 @@ export const OVERRIDES: Readonly<Record<string, string>> = {
   最多只: '最多只',
   这只: '這只',
   是只: '是只',
+  换只: '換只',
   // Quotation marks: Taiwan writes 「」.
   '“': '「',
   '”': '」',
