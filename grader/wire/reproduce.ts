@@ -5,7 +5,8 @@
  * `nc -N` exists only in OpenBSD netcat (ncat, BusyBox and macOS nc lack it or mean something else
  * by it), and `xxd` comes with vim. The client connects, writes the bytes, half-closes (FIN), and
  * prints what comes back: as text when a chunk is valid UTF-8 without control characters (an HTTP
- * response, an echo of a line), otherwise as escaped bytes (`\x00\x00\x00\x03cba`).
+ * response, an echo of a line), otherwise as escaped bytes (`\x00\x00\x00\x03cba`). A server that
+ * is not running shows as node's own "connect ECONNREFUSED 127.0.0.1:9000".
  *
  * Quoting: the whole program sits in single quotes, so it must hold no single quote, and it holds
  * no `!` (csh expands it even there) and no `\\` (fish's single quotes shorten it). Bytes below 0x80
@@ -13,9 +14,13 @@
  * \u0027, \u0021 and \u005c; other bytes go in base64. sh, dash, bash and zsh pass it as is.
  */
 
-/** What the client does with each chunk it receives (see the module comment). */
+/**
+ * What the client does with each chunk it receives: text that decodes as UTF-8 without control
+ * characters or replacement characters (bytes that are not UTF-8 decode to U+FFFD) is printed as
+ * it is, anything else escaped byte by byte.
+ */
 const PRINT =
-  'd=>{const t=d.toString();process.stdout.write(/[\\0-\\b\\v\\f\\x0e-\\x1f\\x7f]/.test(t)||Buffer.from(t).compare(d)?' +
+  'd=>{const t=d.toString();process.stdout.write(/[\\0-\\b\\v\\f\\x0e-\\x1f\\x7f\\ufffd]/.test(t)?' +
   '[...d].map(b=>b>31&&b<127&&b-92?String.fromCharCode(b):"\\x5cx"+(b+256).toString(16).slice(1)).join(""):t)}';
 
 /** A JavaScript expression for these bytes that `socket.write` sends unchanged, safe inside '…'. */
@@ -46,7 +51,7 @@ export function nodeClient(writes: readonly Buffer[], gapMs = 20): string {
 export function nodeCommand(writeExprs: readonly string[], opts: { gapMs?: number; halfClose?: boolean } = {}): string {
   const last = opts.halfClose === false ? 'write' : 'end';
   const head = 's=require("net").connect(9000,"127.0.0.1",';
-  const tail = `.on("data",${PRINT}).on("error",e=>console.error(e.message))`;
+  const tail = `.on("data",${PRINT})`;
   if (writeExprs.length === 1) return `node -e 'const ${head}()=>s.${last}(${writeExprs[0]}))${tail}'`;
   const stop = opts.halfClose === false ? '0' : 's.end()';
   return `node -e 'const w=[${writeExprs.join(',')}],${head}function go(){w.length?(s.write(w.shift()),setTimeout(go,${opts.gapMs ?? 20})):${stop}})${tail}'`;
