@@ -4,21 +4,27 @@
  * print what came back — text as text, anything else as escaped bytes.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeClient, nodeCommand } from '../grader/wire/reproduce.ts';
+import { repoRoot } from './helpers.ts';
 
 /** sh always; bash and zsh where installed (each once, though /bin may be a link to /usr/bin). */
 const SHELLS = ['/bin/sh', ...new Set(['/bin/bash', '/usr/bin/bash', '/bin/zsh', '/usr/bin/zsh'].filter((s) => existsSync(s)).map((s) => realpathSync(s)))];
 
-/** An echo server that remembers what each connection sent; it closes when the client does. */
+/**
+ * An echo server that remembers what each connection sent; it closes when the client does, or after
+ * a second of silence (the README's lines that keep their side open wait for the server to close).
+ */
 let server: net.Server;
 let port = 0;
 const received: Buffer[] = [];
 
 beforeAll(async () => {
   server = net.createServer({ allowHalfOpen: true }, (s) => {
+    s.setTimeout(1000, () => s.destroy());
     const got: Buffer[] = [];
     s.on('data', (d: Buffer) => {
       got.push(d);
@@ -106,4 +112,35 @@ describe('the node client line', () => {
       closer.close();
     }
   });
+});
+
+/** The kit's READMEs, every language. */
+const READMES = [
+  ...readdirSync(repoRoot).filter((f) => /^README.*\.md$/.test(f)),
+  ...readdirSync(path.join(repoRoot, 'exercises')).flatMap((ex) =>
+    readdirSync(path.join(repoRoot, 'exercises', ex)).filter((f) => /^README.*\.md$/.test(f)).map((f) => path.join('exercises', ex, f)),
+  ),
+];
+
+describe('the READMEs\' commands for talking to a server by hand', () => {
+  it('use no nc option that only one netcat has', () => {
+    expect(READMES.length).toBeGreaterThan(10);
+    for (const f of READMES) expect(readFileSync(path.join(repoRoot, f), 'utf8'), f).not.toMatch(/\bnc -N\b|\| *nc\b/);
+  });
+
+  it('node one-liners run as pasted, in every edition', async () => {
+    const lines = READMES.flatMap((f) =>
+      [...readFileSync(path.join(repoRoot, f), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
+        // One-liners only: the longer programs (stage 5's) are there to be read and adapted.
+        m[1]!.split('\n').filter((l) => /^node -e '[^']+'( .*)?$/.test(l)).map((l) => ({ f, command: l.replace(/\s+#.*$/, '') })),
+      ),
+    );
+    expect(lines.length).toBeGreaterThanOrEqual(20); // 2 + 3 + 1 + 3 commands, three editions each
+    for (const { f, command } of new Map(lines.map((l) => [l.command, l])).values()) {
+      const r = await paste('/bin/sh', command);
+      expect(r.stderr, `${f}: ${command}`).toBe('');
+      expect(r.code, `${f}: ${command}`).toBe(0);
+      expect(r.stdout.length, `${f}: ${command} printed nothing`).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });

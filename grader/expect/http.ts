@@ -309,10 +309,10 @@ export async function connectOrExplain(ctx: CheckContext, label?: string, after?
 export function expectStatus(x: Exchange, want: number | readonly number[], hint?: Text, expected?: Text): void {
   const ok = typeof want === 'number' ? [want] : want;
   if (ok.includes(x.res.status)) return;
-  const wanted = ok.join(' or ');
+  const wanted = t(ok.join(' or '), ok.join(' 或 '));
   fail({
-    summary: t(`${x.what.en}: the status is ${x.res.status} ${x.res.reason}, expected ${wanted}`, `${x.what.zh}：状态码是 ${x.res.status} ${x.res.reason}，应该是 ${wanted}`),
-    expected: expected ?? t(`status ${wanted}`, `状态码 ${wanted}`),
+    summary: t(`${x.what.en}: the status is ${x.res.status} ${x.res.reason}, expected ${wanted.en}`, `${x.what.zh}：状态码是 ${x.res.status} ${x.res.reason}，应该是 ${wanted.zh}`),
+    expected: expected ?? t(`status ${wanted.en}`, `状态码 ${wanted.zh}`),
     hint,
     conn: x.conn,
   });

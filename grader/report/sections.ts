@@ -66,6 +66,15 @@ const CLIENT_REMARKS: Record<string, string> = {
   'stays connected': '一直连着',
   resets: '会重置连接',
   'sends nothing': '什么也不发',
+  'stalls mid-head': '请求头发到一半就停下',
+  'sends nothing, closes': '什么也不发就关闭',
+  'sends nothing, resets': '什么也不发就重置连接',
+  'sends nothing, closes later': '什么也不发，稍后关闭',
+  'after the malformed ones': '在那些格式错误的请求之后',
+  'quiet after a response': '收到响应后不再说话',
+  'connects, sends nothing': '连上后什么也不发',
+  'stops half-way through a head': '请求头发到一半就停下',
+  'pauses inside a head': '在请求头中间停顿',
   'over-long request line': '请求行过长',
   'oversized headers': '头部过大',
   slow: '慢速',
@@ -86,6 +95,8 @@ function remarkInChinese(remark: string): string | undefined {
   if (also) return `也叫 ${also[1]}`;
   const deaf = /^(\S+), stops reading$/.exec(remark);
   if (deaf) return `${deaf[1]}，不再读取`;
+  const idle = /^idle for (\S+ m?s)$/.exec(remark);
+  if (idle) return `空闲 ${idle[1]}`;
   return undefined;
 }
 
