@@ -176,7 +176,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       const conn = await Conn.open({
         host: server.host,
         port: server.port,
-        label: label ?? `client ${conns.length + 1}`,
+        label: label ?? t(`client ${conns.length + 1}`, `客户端 ${conns.length + 1}`),
         signal: controller.signal,
         maxBuffered: options?.maxBuffered,
       });

@@ -6,8 +6,9 @@
 import type { Text } from './i18n.ts';
 import { forTrack, type Track, type TrackText } from './track.ts';
 import type { Failure, FailureKind, WireSummary } from './types.ts';
-import { caretAt, describeByteDiff, escapeBytes, printfLiteral } from './wire/escape.ts';
+import { byteDiff, caretAt, escapePreview } from './wire/escape.ts';
 import type { Conn } from './wire/conn.ts';
+import { nodeClient } from './wire/reproduce.ts';
 
 export interface FailureInit {
   kind?: FailureKind;
@@ -36,23 +37,29 @@ export function fail(init: FailureInit): never {
   throw new CheckFailure(init);
 }
 
+/** How many bytes of each direction a transcript shows; the totals beside them are always exact. */
+const PREVIEW_BYTES = 160;
+
 export function summarizeWire(conn: Conn): WireSummary {
   const sends = conn.events.filter((e) => e.kind === 'send');
-  const sent = Buffer.concat(sends.map((e) => (e.kind === 'send' ? e.bytes : Buffer.alloc(0))));
-  const recv = Buffer.concat(conn.events.flatMap((e) => (e.kind === 'recv' ? [e.bytes] : [])));
+  // The transcript keeps only the first 64 KiB of each direction; a preview needs far less.
+  const sent = escapePreview(Buffer.concat(sends.map((e) => (e.kind === 'send' ? e.bytes : Buffer.alloc(0)))), PREVIEW_BYTES);
+  const recv = escapePreview(Buffer.concat(conn.events.flatMap((e) => (e.kind === 'recv' ? [e.bytes] : []))), PREVIEW_BYTES);
   const endEvent = conn.events.find((e) => e.kind === 'fin-received' || e.kind === 'reset-received' || e.kind === 'flooded');
   const last = conn.events[conn.events.length - 1];
   const notes = conn.events.flatMap((e) => (e.kind === 'note' ? [{ atMs: e.at, text: e.text }] : []));
   return {
-    label: conn.label,
+    label: conn.labelText,
     writes: sends.length,
     sentBytes: conn.sentTotal,
     writeSizes: sends.slice(0, 12).map((e) => (e.kind === 'send' ? e.size : 0)),
-    sentPreview: escapeBytes(sent),
+    sentPreview: sent.text,
+    sentPreviewBytes: sent.bytes,
     finSent: conn.events.some((e) => e.kind === 'fin-sent'),
     resetSent: conn.events.some((e) => e.kind === 'reset-sent'),
     receivedBytes: conn.receivedTotal,
-    receivedPreview: escapeBytes(recv),
+    receivedPreview: recv.text,
+    receivedPreviewBytes: recv.bytes,
     ending: endEvent?.kind === 'fin-received' ? 'fin' : endEvent?.kind === 'reset-received' ? 'reset' : endEvent?.kind === 'flooded' ? 'flooded' : undefined,
     elapsedMs: last ? last.at : 0,
     ...(notes.length ? { notes } : {}),
@@ -60,18 +67,14 @@ export function summarizeWire(conn: Conn): WireSummary {
 }
 
 /**
- * A command that sends the same bytes to a server the learner runs by hand on port 9000. Small
- * exchanges become `printf … | nc`; larger or binary ones a node one-liner that needs nothing else.
+ * A command that sends the same bytes to a server the learner runs by hand on port 9000, then
+ * half-closes and prints the answer: a node one-liner (wire/reproduce.ts), since Node is on every
+ * machine the kit runs on. Exchanges too large to paste get none.
  */
 export function reproduceFromWire(conn: Conn): string | undefined {
   const sent = Buffer.concat(conn.events.flatMap((e) => (e.kind === 'send' ? [e.bytes] : [])));
-  if (sent.length === 0 || sent.length < conn.sentTotal) return undefined;
-  const printable = sent.every((b) => b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f));
-  if (printable && sent.length <= 300) return `printf ${printfLiteral(sent)} | nc -N 127.0.0.1 9000`;
-  if (sent.length <= 3000) {
-    return `node -e 'const s=require("net").connect(9000,"127.0.0.1",()=>s.end(Buffer.from("${sent.toString('base64')}","base64")));s.on("data",d=>console.log(d.length,"bytes:",d))'`;
-  }
-  return undefined;
+  if (sent.length === 0 || sent.length < conn.sentTotal || sent.length > 3000) return undefined;
+  return nodeClient([sent]);
 }
 
 export function toFailure(init: FailureInit, fallbackConn: Conn | undefined, track: Track = 'typescript'): Failure {
@@ -81,7 +84,10 @@ export function toFailure(init: FailureInit, fallbackConn: Conn | undefined, tra
   if (init.hint) failure.hint = forTrack(init.hint, track);
   // A connection that was refused never carried anything: its transcript would only confuse.
   if (conn && conn.events.some((e) => e.kind === 'connect')) failure.wire = summarizeWire(conn);
-  if (init.diff) failure.diff = describeByteDiff(init.diff.expected, init.diff.actual);
+  if (init.diff) {
+    const diff = byteDiff(init.diff.expected, init.diff.actual);
+    if (diff) failure.diff = diff;
+  }
   if (init.caret) failure.caret = { ...caretAt(init.caret.data, init.caret.offset), note: init.caret.note };
   const reproduce = init.reproduce ?? (conn ? reproduceFromWire(conn) : undefined);
   if (reproduce) failure.reproduce = reproduce;

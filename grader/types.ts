@@ -8,6 +8,7 @@ import type { Rng } from './rng.ts';
 import type { SiteSpec } from './site/site.ts';
 import type { TrackText } from './track.ts';
 import type { Conn } from './wire/conn.ts';
+import type { ByteDiff } from './wire/escape.ts';
 
 export interface CheckContext {
   readonly seed: number;
@@ -17,8 +18,11 @@ export interface CheckContext {
   readonly port: number;
   /** The document root the grader prepared for this run (env STATIC_DIR of the server). */
   readonly root: string;
-  /** Opens a recorded connection to the server under test. */
-  connect(label?: string, options?: { maxBuffered?: number }): Promise<Conn>;
+  /**
+   * Opens a recorded connection to the server under test, named in reports by `label` (default
+   * "client N", N counting this check's connections). Prefer t('client 2 (resets)', '客户端 2（重置连接）').
+   */
+  connect(label?: string | Text, options?: { maxBuffered?: number }): Promise<Conn>;
   /** Aborted when the check's time bound runs out; connections opened through `connect` close then. */
   readonly signal: AbortSignal;
   /** A pause that ends early (and throws) when the check is aborted. */
@@ -66,16 +70,23 @@ export type FailureKind =
   | 'grader-error'; // a bug in the grader itself
 
 export interface WireSummary {
-  label: string;
+  /** The connection's name: a Text, or an English string reports translate (--json gives the reader's). */
+  label: string | Text;
   writes: number;
+  /** Every byte sent, however many the preview shows. */
   sentBytes: number;
   /** Sizes of the first writes, to show how the bytes were split. */
   writeSizes: number[];
+  /** The first sent bytes, escaped and quoted: `"GET / HTTP/1.1\r\n"`. */
   sentPreview: string;
+  /** How many bytes `sentPreview` shows; the report says how many more there were. */
+  sentPreviewBytes: number;
   finSent: boolean;
   resetSent: boolean;
+  /** Every byte received, however many the preview shows. */
   receivedBytes: number;
   receivedPreview: string;
+  receivedPreviewBytes: number;
   /** How the server ended the connection, if it did. */
   ending?: 'fin' | 'reset' | 'flooded';
   /** Milliseconds from connect to the last event. */
@@ -90,8 +101,8 @@ export interface Failure {
   expected?: Text;
   hint?: Text;
   wire?: WireSummary;
-  /** Binary difference lines: lengths, first differing offset, hex window. */
-  diff?: string[];
+  /** Where the bytes first differ: lengths, offset, hex window (reports word it; --json gives lines). */
+  diff?: ByteDiff;
   /** A parse error pointed at the first bad byte. */
   caret?: { line: string; caret: string; note: Text };
   /** A client command that reproduces the exchange against a server run by hand on port 9000. */

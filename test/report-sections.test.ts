@@ -10,9 +10,12 @@ import { githubAnnotations, githubSummary } from '../grader/report/github.ts';
 import { checkOutput } from '../grader/report/gradescope.ts';
 import { classReportHtml } from '../grader/report/html.ts';
 import { FAILURE_KIND_LABEL, SECTION_KEYS, SECTION_LABEL } from '../grader/report/labels.ts';
+import { diffLines } from '../grader/report/sections.ts';
 import { renderDetails } from '../grader/report/terminal.ts';
 import type { ClassResult } from '../grader/results.ts';
 import type { CheckResult, Failure, FailureKind, StageResult, WireSummary } from '../grader/types.ts';
+import { byteDiff } from '../grader/wire/escape.ts';
+import { nodeClient } from '../grader/wire/reproduce.ts';
 
 const wire = (over: Partial<WireSummary>): WireSummary => ({
   label: 'client 1',
@@ -20,10 +23,12 @@ const wire = (over: Partial<WireSummary>): WireSummary => ({
   sentBytes: 18,
   writeSizes: [9, 9],
   sentPreview: '"GET / HTTP/1.1\\r\\n\\r\\n"',
+  sentPreviewBytes: 18,
   finSent: true,
   resetSent: false,
   receivedBytes: 17,
   receivedPreview: '"HTTP/1.1 200 OK\\n"',
+  receivedPreviewBytes: 17,
   ending: 'fin',
   elapsedMs: 12,
   ...over,
@@ -35,17 +40,17 @@ const everything: Failure = {
   summary: t('the status line ended in a bare LF', '状态行以单独的 LF 结尾'),
   caret: { line: '"HTTP/1.1 200 OK\\n"', caret: ' '.repeat(16) + '^', note: t('expected CRLF here', '这里应该是 CRLF') },
   wire: wire({}),
-  diff: ['expected 18 bytes, received 17; first difference at offset 15', '  expected @11    4f  4b [0d] 0a', '  received @11    4f  4b [0a]'],
+  diff: byteDiff(Buffer.from('HTTP/1.1 200 OK\r\n'), Buffer.from('HTTP/1.1 200 OK\n'))!,
   expected: t('a status line ending in CRLF', '以 CRLF 结尾的状态行'),
   serverOutput: 'listening on 9000\nError: boom\n    at handler (server.ts:3:9)',
   hint: t('End every head line with a CR LF pair', '每一行头部都要以 CR LF 结尾'),
-  reproduce: "printf 'GET / HTTP/1.1\\r\\n\\r\\n' | nc -N 127.0.0.1 9000",
+  reproduce: nodeClient([Buffer.from('GET / HTTP/1.1\r\n\r\n')]),
 };
 
 const resetFailure: Failure = {
   kind: 'reset',
   summary: t('the connection was torn down mid-reply', '回复到一半连接被断开了'),
-  wire: wire({ finSent: false, resetSent: true, ending: 'reset', receivedBytes: 4, receivedPreview: '"HTTP"' }),
+  wire: wire({ finSent: false, resetSent: true, ending: 'reset', receivedBytes: 4, receivedPreview: '"HTTP"', receivedPreviewBytes: 4 }),
 };
 
 const check = (id: string, failure: Failure): CheckResult => ({
@@ -108,13 +113,13 @@ function contents(lang: Lang): string[] {
     s(f.summary),
     f.caret!.line,
     `^ ${s(f.caret!.note)}`,
-    lang === 'en' ? 'client 1: 2 writes, 18 bytes (9, 9), then FIN (half-close)' : 'client 1：2 次写入，共 18 字节 (9, 9)，然后发送 FIN（半关闭）',
+    lang === 'en' ? 'client 1: 2 writes, 18 bytes (9, 9), then FIN (half-close)' : '客户端 1：2 次写入，共 18 字节（9, 9），然后发送 FIN（半关闭）',
     f.wire!.sentPreview,
     lang === 'en' ? '17 bytes, then the server closed the connection (FIN)' : '17 字节，然后服务器关闭了连接（FIN）',
     f.wire!.receivedPreview,
     lang === 'en' ? '4 bytes, then the server reset the connection (RST)' : '4 字节，然后服务器重置了连接（RST）',
     lang === 'en' ? ', then reset the connection (RST)' : '，然后重置了连接（RST）',
-    ...f.diff!.map((l) => l.trim()),
+    ...diffLines(f.diff!, lang).map((l) => l.trim()),
     s(f.expected!),
     ...f.serverOutput!.split('\n').map((l) => l.trim()),
     s(f.hint!),
@@ -153,9 +158,8 @@ describe('one failure model, every style', () => {
       if (format === 'html') continue; // its markup and stylesheet are English by nature
       let rest = text;
       for (const q of [...quoted].sort((a, b) => b.length - a.length)) rest = rest.replaceAll(q, '');
-      // FIN and RST are the names of TCP's flags, ms a unit; "client 1" is the connection's name from
-      // the check; text, details and summary are Markdown's.
-      const words = (rest.match(/[A-Za-z]{2,}/g) ?? []).filter((w) => !['FIN', 'RST', 'TCP', 'ms', 'client', 'text', 'details', 'summary'].includes(w));
+      // FIN and RST are the names of TCP's flags, ms a unit; text, details and summary are Markdown's.
+      const words = (rest.match(/[A-Za-z]{2,}/g) ?? []).filter((w) => !['FIN', 'RST', 'TCP', 'ms', 'text', 'details', 'summary'].includes(w));
       expect(words, format).toEqual([]);
     }
   });

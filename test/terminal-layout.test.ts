@@ -101,10 +101,12 @@ const wire = (received: string, receivedBytes = received.length) => ({
   writeSizes: [3],
   sentBytes: 3,
   sentPreview: '"abc"',
+  sentPreviewBytes: 3,
   finSent: false,
   resetSent: false,
   receivedBytes,
   receivedPreview: `"${received}"`,
+  receivedPreviewBytes: receivedBytes,
   elapsedMs: 5,
 });
 

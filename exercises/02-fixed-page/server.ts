@@ -3,7 +3,7 @@
  *
  * Run it:    PORT=9000 npx tsx exercises/02-fixed-page/server.ts
  * Poke it:   curl -v http://127.0.0.1:9000/
- *            printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n' | nc -N 127.0.0.1 9000
+ *            node -e 'const s=require("net").connect(9000,"127.0.0.1",()=>s.end("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));s.pipe(process.stdout)'
  * Grade it:  npm run grade 2
  */
 import fs from 'node:fs'; // fs.readFile, for TODO 2
@@ -15,7 +15,7 @@ const port = Number(process.env.PORT ?? 9000);
 // STATIC_DIR; when you run the server yourself, it is the kit's static/ folder.
 const root = process.env.STATIC_DIR ?? 'static';
 
-// allowHalfOpen: true lets a client send its request and then its FIN (printf … | nc -N does that)
+// allowHalfOpen: true lets a client send its request and then its FIN (socket.end(request) does that)
 // and still get the answer: Node won't end your side of the socket for you. You end it yourself.
 const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   // This runs once per client. Anything you declare here belongs to this one connection.

@@ -5,7 +5,7 @@
  * Poke it:   curl -v http://127.0.0.1:9000/docs/
  *            curl -v 'http://127.0.0.1:9000/docs/notes%20and%20tips.txt'
  *            curl -v --path-as-is http://127.0.0.1:9000/../package.json     (must NOT work)
- *            printf 'DELETE / HTTP/1.1\r\nHost: localhost\r\n\r\n' | nc -N 127.0.0.1 9000
+ *            curl -v -X DELETE http://127.0.0.1:9000/
  * Grade it:  npm run grade 3
  *
  * Start by bringing over what works from your stage 2 server: collecting the request head per

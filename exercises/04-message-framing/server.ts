@@ -2,7 +2,7 @@
  * Stage 4 — message framing. Read exercises/04-message-framing/README.md first.
  *
  * Run it:    PORT=9000 npx tsx exercises/04-message-framing/server.ts
- * Poke it:   printf '\000\000\000\003abc' | nc -N 127.0.0.1 9000 | xxd
+ * Poke it:   node -e 'const s=require("net").connect(9000,"127.0.0.1",()=>s.end(Buffer.from([0,0,0,3,97,98,99])));s.on("data",d=>console.log(d))'
  *            (a working server answers 00000003 636261: the same length, "cba")
  * Grade it:  npm run grade 4
  *

@@ -9,6 +9,7 @@ import { t, type Text } from '../i18n.ts';
 import type { CheckContext } from '../types.ts';
 import { type Conn, WireError, formatMs } from '../wire/conn.ts';
 import { escapeBytes, firstDifference } from '../wire/escape.ts';
+import { nodeCommand } from '../wire/reproduce.ts';
 import {
   buildRequest,
   parseMediaType,
@@ -308,10 +309,10 @@ export async function connectOrExplain(ctx: CheckContext, label?: string, after?
 export function expectStatus(x: Exchange, want: number | readonly number[], hint?: Text, expected?: Text): void {
   const ok = typeof want === 'number' ? [want] : want;
   if (ok.includes(x.res.status)) return;
-  const wanted = ok.join(' or ');
+  const wanted = t(ok.join(' or '), ok.join(' 或 '));
   fail({
-    summary: t(`${x.what.en}: the status is ${x.res.status} ${x.res.reason}, expected ${wanted}`, `${x.what.zh}：状态码是 ${x.res.status} ${x.res.reason}，应该是 ${wanted}`),
-    expected: expected ?? t(`status ${wanted}`, `状态码 ${wanted}`),
+    summary: t(`${x.what.en}: the status is ${x.res.status} ${x.res.reason}, expected ${wanted.en}`, `${x.what.zh}：状态码是 ${x.res.status} ${x.res.reason}，应该是 ${wanted.zh}`),
+    expected: expected ?? t(`status ${wanted.en}`, `状态码 ${wanted.zh}`),
     hint,
     conn: x.conn,
   });
@@ -492,13 +493,13 @@ export async function expectOversizedRejected(ctx: CheckContext, target: () => s
       label: 'client 1 (over-long request line)',
       describe: t('a request line of 100 KiB with no end', '长达 100 KiB、没有结尾的请求行'),
       bytes: Buffer.from(`GET /${'a'.repeat(100 * 1024)}`),
-      reproduce: `{ printf 'GET /'; head -c 102400 /dev/zero | tr '\\0' a; } | nc 127.0.0.1 9000`,
+      reproduce: nodeCommand(['"GET /"+"a".repeat(102400)'], { halfClose: false }),
     },
     {
       label: 'client 2 (oversized headers)',
       describe: t('a request line and 200 header lines of 1000 bytes, with no empty line', '一个请求行加上 200 行各 1000 字节的头部，没有空行'),
       bytes: Buffer.from(`GET / HTTP/1.1\r\nHost: localhost\r\n` + Array.from({ length: 200 }, (_, i) => `X-Filler-${i}: ${filler}\r\n`).join('')),
-      reproduce: `{ printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n'; for i in $(seq 200); do printf 'X-Filler-%s: %s\\r\\n' $i $(head -c 1000 /dev/zero | tr '\\0' a); done; } | nc 127.0.0.1 9000`,
+      reproduce: nodeCommand(['"GET / HTTP/1.1\\r\\nHost: localhost\\r\\n"+Array.from({length:200},(_,i)=>"X-Filler-"+i+": "+"a".repeat(1000)+"\\r\\n").join("")'], { halfClose: false }),
     },
   ];
   for (const c of cases) {

@@ -5,6 +5,7 @@
  */
 import { say, type Lang } from '../i18n.ts';
 import type { CheckResult, StageResult } from '../types.ts';
+import { connectionName, diffLines } from './sections.ts';
 
 export function checkToJson(r: CheckResult, lang: Lang): Record<string, unknown> {
   const f = r.failure;
@@ -22,8 +23,8 @@ export function checkToJson(r: CheckResult, lang: Lang): Record<string, unknown>
           kind: f.kind,
           ...(f.expected ? { expected: say(f.expected, lang) } : {}),
           ...(f.hint ? { hint: say(f.hint, lang) } : {}),
-          ...(f.wire ? { wire: { ...f.wire, ...(f.wire.notes ? { notes: f.wire.notes.map((n) => ({ atMs: n.atMs, text: say(n.text, lang) })) } : {}) } } : {}),
-          ...(f.diff ? { diff: f.diff } : {}),
+          ...(f.wire ? { wire: { ...f.wire, label: connectionName(f.wire.label, lang), ...(f.wire.notes ? { notes: f.wire.notes.map((n) => ({ atMs: n.atMs, text: say(n.text, lang) })) } : {}) } } : {}),
+          ...(f.diff ? { diff: diffLines(f.diff, lang) } : {}),
           ...(f.caret ? { caret: { line: f.caret.line, caret: f.caret.caret, note: say(f.caret.note, lang) } } : {}),
           ...(f.reproduce ? { reproduce: f.reproduce } : {}),
           ...(f.serverOutput ? { serverOutput: f.serverOutput } : {}),

@@ -8,7 +8,9 @@
 import { say, t, type Lang, type Text } from '../i18n.ts';
 import type { CheckResult, FailureKind, WireSummary } from '../types.ts';
 import { formatMs } from '../wire/conn.ts';
+import type { ByteDiff } from '../wire/escape.ts';
 import { FAILURE_KIND_LABEL, SECTION_LABEL, type SectionKey } from './labels.ts';
+import { displayWidth } from './style.ts';
 
 /**
  * How a line may be shown. prose: sentences, a report may wrap them · bytes: escaped byte strings,
@@ -55,17 +57,111 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * What a client is doing, as the checks name it in "client N (…)" labels given as English strings.
+ * Built from the labels the stages pass today; a label not in here keeps its English remark, so a
+ * stage should rather pass a Text: ctx.connect(t('client 2 (resets)', '客户端 2（重置连接）')).
+ */
+const CLIENT_REMARKS: Record<string, string> = {
+  'stays connected': '一直连着',
+  resets: '会重置连接',
+  'sends nothing': '什么也不发',
+  'stalls mid-head': '请求头发到一半就停下',
+  'sends nothing, closes': '什么也不发就关闭',
+  'sends nothing, resets': '什么也不发就重置连接',
+  'sends nothing, closes later': '什么也不发，稍后关闭',
+  'after the malformed ones': '在那些格式错误的请求之后',
+  'quiet after a response': '收到响应后不再说话',
+  'connects, sends nothing': '连上后什么也不发',
+  'stops half-way through a head': '请求头发到一半就停下',
+  'pauses inside a head': '在请求头中间停顿',
+  'over-long request line': '请求行过长',
+  'oversized headers': '头部过大',
+  slow: '慢速',
+  fast: '快速',
+  'reads slowly': '读得很慢',
+  'invalid name': '名字不合法',
+  'never names itself': '始终不报名字',
+  'sends half a name': '只发半个名字',
+  'resets before naming itself': '报名字之前就重置连接',
+};
+
+/** Remarks with a name or a request in them: "also Ann", "Ann, stops reading", "GET /a.txt". */
+function remarkInChinese(remark: string): string | undefined {
+  if (CLIENT_REMARKS[remark] !== undefined) return CLIENT_REMARKS[remark];
+  // An HTTP request or version is the same in every language.
+  if (/^(?:[A-Z]+ \/\S*|HTTP\/\d\.\d)$/.test(remark)) return remark;
+  const also = /^also (\S+)$/.exec(remark);
+  if (also) return `也叫 ${also[1]}`;
+  const deaf = /^(\S+), stops reading$/.exec(remark);
+  if (deaf) return `${deaf[1]}，不再读取`;
+  const idle = /^idle for (\S+ m?s)$/.exec(remark);
+  if (idle) return `空闲 ${idle[1]}`;
+  return undefined;
+}
+
+/**
+ * A connection's name in every language. Labels given as Text are used as they are; English strings
+ * of the shapes "client", "client 3", "client 3 of 8", "client 3 (remark)" and "client (remark)"
+ * are translated, the remark only when it is known (CLIENT_REMARKS); anything else stays as given.
+ */
+export function connectionText(label: string | Text): Text {
+  if (typeof label !== 'string') return label;
+  const m = /^client(?: (\d+)(?: of (\d+))?)?(?: \((.+)\))?$/.exec(label);
+  if (!m) return t(label, label);
+  const [, n, of, remark] = m;
+  const who = `客户端${n ? ` ${n}` : ''}${of ? `/${of}` : ''}`;
+  if (remark === undefined) return t(label, who);
+  const zh = remarkInChinese(remark);
+  return t(label, zh === undefined ? `${who}（${remark}）` : `${who}（${zh}）`);
+}
+
+/** A connection's name in the reader's language (the --json report gives this too). */
+export function connectionName(label: string | Text, lang: Lang): string {
+  return say(connectionText(label), lang);
+}
+
+/** An escaped preview and, when it shows only the first bytes, how many more there were in all. */
+export function previewLine(preview: string, shown: number, total: number, lang: Lang): string {
+  const rest = total - shown;
+  if (rest <= 0) return preview;
+  return preview + say(t(` … (+${plural(rest, 'more byte')})`, ` …（后面还有 ${rest} 字节）`), lang);
+}
+
+/**
+ * The difference between expected and received bytes, worded: what differs, then two hex rows that
+ * line up byte by byte under their labels.
+ */
+export function diffLines(d: ByteDiff, lang: Lang): string[] {
+  const s = (x: Text): string => say(x, lang);
+  const expectedLabel = s(t('expected', '期望'));
+  const receivedLabel = s(t('received', '收到'));
+  const width = Math.max(displayWidth(expectedLabel), displayWidth(receivedLabel));
+  const pad = (label: string): string => label + ' '.repeat(width - displayWidth(label));
+  const offsetLabel = `@${d.windowStart}`.padEnd(8);
+  const ends = s(t(' (ends here)', '（到此结束）'));
+  return [
+    s(t(
+      `expected ${plural(d.expectedLength, 'byte')}, received ${d.receivedLength}; first difference at offset ${d.offset}`,
+      `期望 ${d.expectedLength} 字节，收到 ${d.receivedLength} 字节；第一处不同在偏移 ${d.offset}`,
+    )),
+    `  ${pad(expectedLabel)} ${offsetLabel}${d.expectedRow}${d.expectedEnds ? ends : ''}`,
+    `  ${pad(receivedLabel)} ${offsetLabel}${d.receivedRow}${d.receivedEnds ? ends : ''}`,
+  ];
+}
+
 /** "client 1: 3 writes, 12 bytes (4, 4, 4), then FIN (half-close)". */
 function describeSent(w: WireSummary): Text {
-  const sizes = w.writes <= 1 ? '' : ` (${w.writeSizes.join(', ')}${w.writes > w.writeSizes.length ? ', …' : ''})`;
+  const name = connectionText(w.label);
+  const list = w.writes <= 1 ? '' : `${w.writeSizes.join(', ')}${w.writes > w.writeSizes.length ? ', …' : ''}`;
   const after = w.resetSent
     ? t(', then reset the connection (RST)', '，然后重置了连接（RST）')
     : w.finSent
       ? t(', then FIN (half-close)', '，然后发送 FIN（半关闭）')
       : t('', '');
   return t(
-    `${w.label}: ${plural(w.writes, 'write')}, ${plural(w.sentBytes, 'byte')}${sizes}${after.en}`,
-    `${w.label}：${w.writes} 次写入，共 ${w.sentBytes} 字节${sizes}${after.zh}`,
+    `${name.en}: ${plural(w.writes, 'write')}, ${plural(w.sentBytes, 'byte')}${list ? ` (${list})` : ''}${after.en}`,
+    `${name.zh}：${w.writes} 次写入，共 ${w.sentBytes} 字节${list ? `（${list}）` : ''}${after.zh}`,
   );
 }
 
@@ -95,12 +191,16 @@ export function failureSections(r: CheckResult, lang: Lang, opts: SectionOptions
     add('sent', [
       prose(s(describeSent(w))),
       ...(w.notes ?? []).map((n) => prose(`${formatMs(n.atMs)}: ${s(n.text)}`)),
-      ...(w.sentBytes > 0 ? [{ kind: 'bytes' as const, text: w.sentPreview }] : []),
+      ...(w.sentBytes > 0 ? [{ kind: 'bytes' as const, text: previewLine(w.sentPreview, w.sentPreviewBytes, w.sentBytes, lang) }] : []),
     ]);
-    add('received', [prose(s(describeReceived(w))), ...(w.receivedBytes > 0 ? [{ kind: 'bytes' as const, text: w.receivedPreview }] : [])]);
+    const received = previewLine(w.receivedPreview, w.receivedPreviewBytes, w.receivedBytes, lang);
+    add('received', [prose(s(describeReceived(w))), ...(w.receivedBytes > 0 ? [{ kind: 'bytes' as const, text: received }] : [])]);
   }
   // The first line says what differs; the rows under it line up byte by byte.
-  if (f.diff?.length) add('difference', [prose(f.diff[0]!), ...f.diff.slice(1).map(code)]);
+  if (f.diff) {
+    const [what, ...rows] = diffLines(f.diff, lang);
+    add('difference', [prose(what!), ...rows.map(code)]);
+  }
   if (f.expected) add('expected', [prose(s(f.expected))]);
   const output = (f.serverOutput ?? opts.serverOutput ?? '').replace(/\n+$/, '');
   if (output) add('output', output.split('\n').map(code));

@@ -39,8 +39,11 @@ export class WireError extends Error {
 export interface ConnectOptions {
   host: string;
   port: number;
-  /** A name for reports when a check opens several connections ("client 3"). */
-  label?: string;
+  /**
+   * A name for reports when a check opens several connections: t('client 3', '客户端 3'). A plain
+   * string is English; reports translate its common shapes ("client 3 (resets)").
+   */
+  label?: string | Text;
   /** Bound on the TCP handshake. */
   connectTimeoutMs?: number;
   /** Most bytes held unread before the server counts as flooding (default 16 MiB). */
@@ -53,6 +56,9 @@ export interface ConnectOptions {
 const KEEP_FOR_DISPLAY = 64 * 1024;
 
 export class Conn {
+  /** The name reports show, in every language the check gave it (report/sections.ts says it). */
+  readonly labelText: string | Text;
+  /** The name in English, for messages that checks write themselves. */
   readonly label: string;
   readonly events: WireEvent[] = [];
   readonly started = Date.now();
@@ -72,9 +78,10 @@ export class Conn {
   private constructor(
     readonly socket: net.Socket,
     private readonly maxBuffered: number,
-    label: string,
+    label: string | Text,
   ) {
-    this.label = label;
+    this.labelText = label;
+    this.label = typeof label === 'string' ? label : label.en;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.record({ kind: 'fin-received' });

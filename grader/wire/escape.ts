@@ -37,16 +37,26 @@ export function escapePieces(buf: Buffer): string[] {
   return out;
 }
 
-/** `"hi\r\n"`, truncated after `max` bytes with a count of the rest. */
-export function escapeBytes(data: Buffer | string, max = 160): string {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  // Never cut inside a UTF-8 character: half a character would turn the whole preview into \x codes.
+/**
+ * The first bytes of `buf` (at most `max`), escaped and quoted, and how many bytes that is. Never
+ * cuts inside a UTF-8 character: half a character would turn the whole preview into \x codes.
+ */
+export function escapePreview(buf: Buffer, max = 160): { text: string; bytes: number } {
   let cut = Math.min(max, buf.length);
   if (cut < buf.length) while (cut > 0 && cut > max - 4 && (buf[cut]! & 0xc0) === 0x80) cut--;
-  const shown = buf.subarray(0, cut);
-  const body = escapePieces(shown).join('');
-  const rest = buf.length - shown.length;
-  return `"${body}"` + (rest > 0 ? ` … (+${rest} more bytes)` : '');
+  return { text: `"${escapePieces(buf.subarray(0, cut)).join('')}"`, bytes: cut };
+}
+
+/**
+ * `"hi\r\n"`, truncated after `max` bytes with a count of the rest: `"GET / HT" … (+208 B)`. Checks
+ * put this inside messages of every language, so the count is said in units, not words; a
+ * transcript's previews are worded in the reader's language by the report (report/sections.ts).
+ */
+export function escapeBytes(data: Buffer | string, max = 160): string {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  const { text, bytes } = escapePreview(buf, max);
+  const rest = buf.length - bytes;
+  return text + (rest > 0 ? ` … (+${rest} B)` : '');
 }
 
 /**
@@ -94,35 +104,41 @@ function hexRow(buf: Buffer, start: number, end: number, mark: number): string {
   return cells.join('').trimEnd();
 }
 
-/**
- * Explains how `actual` differs from `expected` for binary data: lengths, the first differing
- * offset, and a hex window of both around it.
- */
-export function describeByteDiff(expected: Buffer, actual: Buffer): string[] {
-  const at = firstDifference(expected, actual);
-  if (at < 0) return [];
-  const lines: string[] = [];
-  lines.push(`expected ${expected.length} bytes, received ${actual.length}; first difference at offset ${at}`);
-  const start = Math.max(0, at - 4);
-  const end = start + 12;
-  const offsetLabel = `@${start}`.padEnd(8);
-  lines.push(`  expected ${offsetLabel}${hexRow(expected, start, Math.min(end, Math.max(expected.length, at + 1)), at)}`);
-  lines.push(`  received ${offsetLabel}${actual.length > at ? hexRow(actual, start, Math.min(end, actual.length), at) : hexRow(actual, start, actual.length, -1) + ' (ends here)'}`);
-  return lines;
+/** Where two byte strings first differ; hex rows are language-free, a report words the rest. */
+export interface ByteDiff {
+  expectedLength: number;
+  receivedLength: number;
+  /** The first offset where they differ (the shorter one's length when one is a prefix of the other). */
+  offset: number;
+  /** The offset of the first byte in the rows. */
+  windowStart: number;
+  /** Hex bytes from `windowStart`, the one at `offset` in brackets: ` 28  7a [fa] af`. */
+  expectedRow: string;
+  receivedRow: string;
+  /** This side has no byte at `offset`: it ended there. */
+  expectedEnds: boolean;
+  receivedEnds: boolean;
 }
 
-/** A printf(1) format string that produces exactly these bytes (POSIX octal escapes, quoted for sh). */
-export function printfLiteral(buf: Buffer): string {
-  let s = '';
-  for (const b of buf) {
-    if (b === 0x25) s += '%%';
-    else if (b === 0x5c) s += '\\\\';
-    else if (b === 0x27) s += "'\\''";
-    else if (b === 0x0a) s += '\\n';
-    else if (b === 0x0d) s += '\\r';
-    else if (b === 0x09) s += '\\t';
-    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
-    else s += '\\' + b.toString(8).padStart(3, '0');
-  }
-  return `'${s}'`;
+/**
+ * How `actual` differs from `expected`, as facts a report words in the reader's language: both
+ * lengths, the first differing offset, and a hex window of both around it, the differing byte in
+ * brackets. Undefined when they are equal.
+ */
+export function byteDiff(expected: Buffer, actual: Buffer): ByteDiff | undefined {
+  const at = firstDifference(expected, actual);
+  if (at < 0) return undefined;
+  const start = Math.max(0, at - 4);
+  const end = start + 12;
+  const row = (buf: Buffer): string => (buf.length > at ? hexRow(buf, start, Math.min(end, buf.length), at) : hexRow(buf, start, buf.length, -1));
+  return {
+    expectedLength: expected.length,
+    receivedLength: actual.length,
+    offset: at,
+    windowStart: start,
+    expectedRow: row(expected),
+    receivedRow: row(actual),
+    expectedEnds: expected.length <= at,
+    receivedEnds: actual.length <= at,
+  };
 }

@@ -4,7 +4,7 @@
  * writes and what a wrong length most likely means; grader/expect/frames.ts decides what is right.
  */
 import { type Conn, WireError } from './conn.ts';
-import { printfLiteral } from './escape.ts';
+import { nodeClient } from './reproduce.ts';
 
 export const HEADER_BYTES = 4;
 /** The largest payload the protocol allows (inclusive). */
@@ -133,14 +133,12 @@ export function lengthMistake(
 
 /**
  * A command that replays this connection's writes against a server run by hand on port 9000: one
- * small write as printf | nc | xxd, several as a node one-liner that keeps the same write boundaries.
+ * node one-liner that keeps the same write boundaries (wire/reproduce.ts).
  */
 export function reproduceWrites(conn: Conn): string | undefined {
   const writes = conn.events.flatMap((e) => (e.kind === 'send' ? [e.bytes] : []));
   const total = writes.reduce((n, w) => n + w.length, 0);
   if (total === 0 || total !== conn.sentTotal) return undefined;
-  if (writes.length === 1 && total <= 200) return `printf ${printfLiteral(writes[0]!)} | nc -N 127.0.0.1 9000 | xxd`;
   if (total > 2400 || writes.length > 40) return undefined;
-  const list = writes.map((w) => `"${w.toString('base64')}"`).join(',');
-  return `node -e 'const w=[${list}].map(b=>Buffer.from(b,"base64")),s=require("net").connect(9000,"127.0.0.1",function go(){w.length?(s.write(w.shift()),setTimeout(go,20)):s.end()});s.on("data",d=>console.log(d))'`;
+  return nodeClient(writes, 20);
 }

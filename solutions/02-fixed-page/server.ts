@@ -16,7 +16,7 @@ const root = process.env.STATIC_DIR ?? 'static';
 const MAX_HEAD = 16 * 1024;
 const END_OF_HEAD = Buffer.from('\r\n\r\n');
 
-// allowHalfOpen: a client may send its request and then its FIN at once (printf … | nc -N does).
+// allowHalfOpen: a client may send its request and then its FIN at once (socket.end(request) does).
 // By default Node would end our side too as soon as that FIN arrives — before the file is read.
 // With it, we decide when to close: after the response.
 const server = net.createServer({ allowHalfOpen: true }, (socket) => {

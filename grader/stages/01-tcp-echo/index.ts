@@ -267,7 +267,8 @@ const checks: Check[] = [
       conn.resumeReading();
       const bound = 3000;
       const { data: got, how } = await conn.readToEnd(bound);
-      if (how === 'open' && got.length >= size) {
+      const intact = got.length <= size && got.equals(data.subarray(0, got.length)); // what came back is a true prefix
+      if (how === 'open' && got.equals(data)) {
         fail({
           kind: 'not-closed',
           summary: t(`the server echoed all ${size} bytes but had not closed the connection ${bound / 1000} s after our FIN`, `服务器回显了全部 ${size} 字节，但在我们发出 FIN ${bound / 1000} 秒后仍未关闭连接`),
@@ -279,7 +280,7 @@ const checks: Check[] = [
           conn,
         });
       }
-      if (how === 'open') {
+      if (how === 'open' && intact) {
         fail({
           kind: 'hung',
           summary: t(`${bound / 1000} s after our FIN, only ${got.length} of ${size} bytes had come back and the connection was still open`, `我们发出 FIN ${bound / 1000} 秒后，只收回了 ${got.length}/${size} 字节，连接仍然开着`),
@@ -290,14 +291,13 @@ const checks: Check[] = [
       }
       if (!got.equals(data)) {
         fail({
-          kind: kindOf(how),
-          summary: t(
-            `the server ${how === 'reset' ? 'reset' : 'closed'} the connection after echoing ${got.length} of ${size} bytes`,
-            `服务器在回显了 ${got.length}/${size} 字节后就${how === 'reset' ? '重置' : '关闭'}了连接`,
-          ),
+          kind: intact && how !== 'open' ? kindOf(how) : 'wrong',
+          summary: intact
+            ? t(`the server ${how === 'reset' ? 'reset' : 'closed'} the connection after echoing ${got.length} of ${size} bytes`, `服务器在回显了 ${got.length}/${size} 字节后就${how === 'reset' ? '重置' : '关闭'}了连接`)
+            : t(`the ${got.length} bytes that came back are not the ${size} we sent${{ open: `, and ${bound / 1000} s after our FIN the connection was still open`, fin: ', then the server closed the connection', reset: ', then the server reset the connection', flooded: ' (flooded)' }[how]}`, `返回的 ${got.length} 字节和我们发送的 ${size} 字节不一样${{ open: `，而且我们发出 FIN ${bound / 1000} 秒后连接仍然开着`, fin: '，随后服务器关闭了连接', reset: '，随后服务器重置了连接', flooded: '（数据泛滥）' }[how]}`),
           expected: t(`all ${size} bytes back before the close`, `关闭之前收回全部 ${size} 字节`),
           diff: { expected: data, actual: got },
-          hint: t(
+          hint: !intact ? HINT_BINARY : t(
             "Data that is still being written is lost if you close with socket.destroy(), or exit, as soon as 'end' arrives. Use socket.end(): it sends the FIN only after everything written so far.",
             "如果一收到 'end' 就用 socket.destroy() 关闭或者直接退出，还在发送中的数据就会丢失。用 socket.end()：它会在已写入的数据全部发出之后才发送 FIN。",
           ),

@@ -271,8 +271,8 @@ const hints: Text[] = [
       "不要在第一次 'data' 事件时就回应：那就是本关 README 里那个 Python 服务器只调用一次 recv(4096) 的 Node 版。给每个连接准备一个 Buffer（连接处理函数里的一个变量），每来一块就用 Buffer.concat 追加进去，等它包含 \"\\r\\n\\r\\n\" 时再回应。如果超过 16 KiB 还没有出现，就回应 400 Bad Request 并关闭连接。",
     ),
     t(
-      "Clients come and go: keep net.createServer({ allowHalfOpen: true }, …) so a client's FIN right after its request (printf … | nc -N) does not end your side before you have answered; in 'end', call socket.end() if no request arrived; close with socket.end(response) after answering; and keep the socket.on('error', …) listener from stage 1.",
-      "客户端来来去去：保留 net.createServer({ allowHalfOpen: true }, …)，这样客户端在请求之后立刻发来 FIN（printf … | nc -N 就是这样）时，你这一侧不会在回应之前就被关闭；在 'end' 里，如果还没收到完整请求，就调用 socket.end()；回应时用 socket.end(response) 发完即关；还有第 1 关学过的 socket.on('error', …) 监听器也要留着。",
+      "Clients come and go: keep net.createServer({ allowHalfOpen: true }, …) so a client's FIN right after its request (a client calling socket.end(request) does that) does not end your side before you have answered; in 'end', call socket.end() if no request arrived; close with socket.end(response) after answering; and keep the socket.on('error', …) listener from stage 1.",
+      "客户端来来去去：保留 net.createServer({ allowHalfOpen: true }, …)，这样客户端在请求之后立刻发来 FIN（socket.end(request) 就是这样）时，你这一侧不会在回应之前就被关闭；在 'end' 里，如果还没收到完整请求，就调用 socket.end()；回应时用 socket.end(response) 发完即关；还有第 1 关学过的 socket.on('error', …) 监听器也要留着。",
     ),
 ];
 

@@ -649,8 +649,8 @@ const checks: Check[] = [
 /** Hints for `npm run hint 4`, gentlest first: each gives a little more away. */
 const hints: Text[] = [
     t(
-      "Watch it misbehave first: run PORT=9000 npx tsx exercises/04-message-framing/server.ts, then in another terminal printf '\\000\\000\\000\\003abc' | nc -N 127.0.0.1 9000 | xxd. A working server answers 0000 0003 6362 61: the same length, then \"cba\". The skeleton hangs up at once — that socket.end() is the line to replace.",
-      "先亲眼看看它哪里不对：运行 PORT=9000 npx tsx exercises/04-message-framing/server.ts，再在另一个终端运行 printf '\\000\\000\\000\\003abc' | nc -N 127.0.0.1 9000 | xxd。正确的服务器会回复 0000 0003 6362 61：长度不变，后面是 \"cba\"。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。",
+      "Watch it misbehave first: run PORT=9000 npx tsx exercises/04-message-framing/server.ts, then in another terminal node -e 'const s=require(\"net\").connect(9000,\"127.0.0.1\",()=>s.end(Buffer.from([0,0,0,3,97,98,99])));s.on(\"data\",d=>console.log(d))'. A working server answers <Buffer 00 00 00 03 63 62 61>: the same length, then \"cba\". The skeleton hangs up at once — that socket.end() is the line to replace.",
+      "先亲眼看看它哪里不对：运行 PORT=9000 npx tsx exercises/04-message-framing/server.ts，再在另一个终端运行 node -e 'const s=require(\"net\").connect(9000,\"127.0.0.1\",()=>s.end(Buffer.from([0,0,0,3,97,98,99])));s.on(\"data\",d=>console.log(d))'。正确的服务器会回复 <Buffer 00 00 00 03 63 62 61>：长度不变，后面是 \"cba\"。骨架代码一连上就挂断了——要替换的就是那行 socket.end()。",
     ),
     t(
       "A 'data' event is not a message. It may hold half a frame, exactly one, or three and a bit. Give each connection its own buffer (a variable inside the connection handler) and append every chunk to it: Buffer.concat([pending, chunk]).",
