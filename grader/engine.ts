@@ -11,7 +11,7 @@ import { CheckFailure, summarizeWire, toFailure } from './failure.ts';
 import { join, t, type Text } from './i18n.ts';
 import { createRng } from './rng.ts';
 import { buildSite, siteRng } from './site/site.ts';
-import { listeningHost, trackTempDir, untrackTempDir } from './runner/processes.ts';
+import { listeningHost, openFilesOf, trackTempDir, untrackTempDir } from './runner/processes.ts';
 import { RunningServer, ServerStartError, startServer, type ExitInfo, type ServerCommand } from './runner/server.ts';
 import { trackOf, type Track } from './track.ts';
 import type { Check, CheckContext, CheckResult, Failure, Stage, StageResult } from './types.ts';
@@ -236,8 +236,8 @@ function blamePrevious(r: CheckResult, blame: Blame, track: Track): CheckResult 
   const summary =
     blame.how === 'last-request'
       ? t(
-          `the server crashed: it ${how.en} right after this check's last request${trigger ? ` (${trigger.did.en})` : ''}, once every answer had been sent`,
-          `服务器崩溃了：它在本检查的最后一个请求之后${how.zh}${trigger ? `（${trigger.did.zh}）` : ''}，此时所有回答都已发出`,
+          `the server crashed right after this check's last request: it ${how.en} once every answer had been sent${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
+          `服务器在本检查的最后一个请求之后崩溃了：所有回答都已发出，随后它${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
         )
       : t(
           `the server crashed: it ${how.en} when this check's clients closed their connections, before the next check began`,
@@ -269,7 +269,18 @@ function exitWords(exit: ExitInfo): Text {
  * The last thing a client did before the server died — a request, a half-close, a reset, a
  * connection — as words naming the client and the bytes: most likely what killed it.
  */
-function lastClientAction(conns: Conn[], before: number | undefined): { conn: Conn; did: Text } | undefined {
+function lastClientAction(conns: Conn[], exitedAt: number | undefined): { conn: Conn; did: Text } | undefined {
+  // The exit is noticed a little after the death (the process tree has to be reaped); the death
+  // itself closed every socket the server had open, so the latest close a client saw before the
+  // exit was noticed is the better moment, when there is one.
+  let before = exitedAt;
+  let closedAt: number | undefined;
+  for (const conn of conns) {
+    const end = conn.events.find((e) => e.kind === 'fin-received' || e.kind === 'reset-received');
+    const at = end ? conn.started + end.at : undefined;
+    if (at !== undefined && (exitedAt === undefined || at <= exitedAt)) closedAt = Math.max(closedAt ?? 0, at);
+  }
+  if (closedAt !== undefined) before = closedAt;
   let best: { conn: Conn; event: WireEvent; at: number } | undefined;
   for (const conn of conns) {
     for (const event of conn.events) {
@@ -356,6 +367,11 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       await sleep(ms, undefined, { signal: controller.signal });
     },
     serverAlive: () => server.alive,
+    serverOutput: () => server.outputTail(12),
+    serverOpenFiles: () => {
+      const open = server.alive && server.limits ? openFilesOf(server.pgid) : undefined;
+      return open === undefined ? undefined : { open, limit: server.limits!.openFiles };
+    },
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -464,8 +480,8 @@ function crashFailure(server: RunningServer, conns: Conn[], seen: Failure | unde
         {
           kind: 'crashed',
           summary: t(
-            `the server crashed: every answer of this check came back, but then the server ${how.en}${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
-            `服务器崩溃了：本检查的回答都收到了，但随后服务器${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
+            `the server crashed right after this check's last request: every answer came back, then it ${how.en}${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
+            `服务器在本检查的最后一个请求之后崩溃了：回答都收到了，随后它${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
           ),
           conn: trigger?.conn,
         },

@@ -25,6 +25,10 @@ export interface CheckContext {
   sleep(ms: number): Promise<void>;
   /** Whether the server process is still running (a crash is reported as such). */
   serverAlive(): boolean;
+  /** The server's last lines of output (stdout and stderr), to tell what it said went wrong (EMFILE). */
+  serverOutput(): string;
+  /** How many files the server holds open now, and its limit; undefined where that cannot be seen. */
+  serverOpenFiles(): { open: number; limit: number } | undefined;
 }
 
 export interface Check {

@@ -297,6 +297,26 @@ function descendantsIn(table: Map<number, ProcInfo>, pid: number): number[] {
   return out;
 }
 
+/**
+ * The most files any process of a server holds open (its group and descendants: the server itself
+ * may sit under bubblewrap or a shell), or undefined where /proc cannot tell (another user's, or no
+ * /proc at all).
+ */
+export function openFilesOf(pgid: number): number | undefined {
+  if (!hasProc) return undefined;
+  const table = processTable();
+  const pids = new Set([...[...table.values()].filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid), ...descendantsIn(table, pgid)]);
+  let most: number | undefined;
+  for (const pid of pids) {
+    try {
+      most = Math.max(most ?? 0, readdirSync(`/proc/${pid}/fd`).length);
+    } catch {
+      /* gone, or not ours to look into */
+    }
+  }
+  return most;
+}
+
 /** Live (non-zombie) processes of a group. Without /proc, asks the kernel whether the group exists. */
 export function groupMembers(pgid: number): number[] {
   if (!hasProc) {
