@@ -69,6 +69,8 @@ interface CheckRun {
   result: CheckResult;
   /** The server exited during the check, or right after it with its connections closing. */
   crashed: boolean;
+  /** The server closed or reset one of the check's connections (a crash does that, among others). */
+  sawClose: boolean;
   conns: Conn[];
   /** Closes the check's connections (a replay keeps them open to see what their leaving does). */
   leave(): void;
@@ -104,8 +106,8 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       return undefined;
     }
   };
-  const run = async (check: Check, on: RunningServer | undefined, keepOpen = false): Promise<CheckRun> =>
-    on ? runCheck(check, on, root, opts.seed, track, keepOpen) : { result: notStarted(check, startError!), crashed: false, conns: [], leave() {} };
+  const run = async (check: Check, on: RunningServer | undefined, how: RunHow = {}): Promise<CheckRun> =>
+    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, sawClose: false, conns: [], leave() {} };
   // A result is reported one check late: a crash seen during the next check may still turn out to
   // be this one's (its last request, or its clients leaving, took the server down).
   let held: CheckResult | undefined;
@@ -118,8 +120,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     startMs = server?.startedInMs ?? 0;
     let checksOnServer = 0;
     let replays = 0;
-    let previous: Check | undefined;
-    for (const check of checks) {
+    let previous: { check: Check; run: CheckRun } | undefined;
+    for (const [i, check] of checks.entries()) {
+      const last = i === checks.length - 1;
       let restarted = false;
       if (server && !server.alive) {
         await server.stop();
@@ -127,7 +130,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         checksOnServer = 0;
         restarted = true;
       }
-      let current = await run(check, server);
+      let current = await run(check, server, { last });
       checksOnServer++;
       if (server && current.crashed && checksOnServer > 1 && previous && replays < MAX_REPLAYS) {
         // The server died during this check, but it had served another one first: the previous
@@ -143,7 +146,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
           server = await start();
           checksOnServer = 0;
           restarted = true;
-          current = await run(check, server);
+          current = await run(check, server, { last });
           checksOnServer++;
         }
         // Otherwise the crash stays with this check, and the next one gets a fresh server.
@@ -155,7 +158,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       report(held);
       held = result;
       results.push(result);
-      previous = check;
+      previous = { check, run: current };
     }
     report(held);
   } finally {
@@ -185,7 +188,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
 
 /** What a replay found: the previous check's own doing took the server down. */
 interface Blame {
-  how: 'last-request' | 'clients-left';
+  how: 'during' | 'last-request' | 'clients-left';
   exit: ExitInfo;
   output: string;
   conns: Conn[];
@@ -195,21 +198,25 @@ interface Blame {
 /**
  * Runs the previous check alone on a fresh server, keeping its connections open: if the server
  * dies then, its last request did it; if it dies once those clients leave, their leaving did.
- * Either way the crash is the previous check's. Anything else (it survives, it crashes during the
- * replay itself, it does not start) leaves the crash with the check during which it was seen.
+ * Either way the crash is the previous check's. If the replay itself crashes, the crash is the
+ * previous check's only when its first run already saw the server close its connections (a crash
+ * at its very end, noticed too late); a server that crashes on every other connection also crashes
+ * in replays, and then the crash stays where it was seen. Anything else (it survives, it does not
+ * start) leaves the crash with the check during which it was seen.
  */
 async function replayPrevious(
-  previous: Check,
+  previous: { check: Check; run: CheckRun },
   start: () => Promise<RunningServer | undefined>,
-  run: (check: Check, on: RunningServer | undefined, keepOpen?: boolean) => Promise<CheckRun>,
+  run: (check: Check, on: RunningServer | undefined, how?: RunHow) => Promise<CheckRun>,
 ): Promise<Blame | undefined> {
   const fresh = await start();
   if (!fresh) return undefined;
   try {
-    const replay = await run(previous, fresh, true);
+    const replay = await run(previous.check, fresh, { keepOpen: true });
+    const blame = (how: Blame['how']): Blame => ({ how, exit: fresh.exitInfo!, output: fresh.outputTail(12), conns: replay.conns, exitedAt: fresh.exitedAt! });
     if (replay.crashed) {
       replay.leave();
-      return undefined;
+      return previous.run.sawClose ? blame('during') : undefined;
     }
     const died = async (): Promise<boolean> => {
       await Promise.race([fresh.exited, sleep(AFTERMATH_MS, undefined, { ref: false })]);
@@ -222,8 +229,7 @@ async function replayPrevious(
       if (await died()) how = 'clients-left';
     }
     replay.leave();
-    if (!how) return undefined;
-    return { how, exit: fresh.exitInfo!, output: fresh.outputTail(12), conns: replay.conns, exitedAt: fresh.exitedAt! };
+    return how ? blame(how) : undefined;
   } finally {
     await fresh.stop();
   }
@@ -234,7 +240,12 @@ function blamePrevious(r: CheckResult, blame: Blame, track: Track): CheckResult 
   const how = exitWords(blame.exit);
   const trigger = lastClientAction(blame.conns, blame.exitedAt);
   const summary =
-    blame.how === 'last-request'
+    blame.how === 'during'
+      ? t(
+          `the server crashed during this check: it ${how.en}${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
+          `服务器在本检查中崩溃了：它${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
+        )
+      : blame.how === 'last-request'
       ? t(
           `the server crashed right after this check's last request: it ${how.en} once every answer had been sent${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
           `服务器在本检查的最后一个请求之后崩溃了：所有回答都已发出，随后它${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
@@ -340,7 +351,14 @@ function notStarted(check: Check, err: NonNullable<StageResult['startError']>): 
   return checkNotRun(check, { kind: 'not-started', summary: err.text, ...(err.output ? { serverOutput: err.output } : {}) });
 }
 
-async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track, keepOpen = false): Promise<CheckRun> {
+interface RunHow {
+  /** Leave the check's connections open afterwards (the caller closes them with `leave`). */
+  keepOpen?: boolean;
+  /** The stage's last check: no later check would notice a crash it caused. */
+  last?: boolean;
+}
+
+async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track, how: RunHow = {}): Promise<CheckRun> {
   const started = Date.now();
   const controller = new AbortController();
   setMaxListeners(1000, controller.signal); // one listener per connection a check opens
@@ -392,14 +410,14 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   } finally {
     clearTimeout(timer);
   }
-  await noticeExit(server, conns, failure?.kind);
+  const sawClose = await noticeExit(server, conns, failure?.kind, how.last ?? false);
   const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
   if (crashed) failure = crashFailure(server, conns, failure, track);
   const leave = (): void => {
     controller.abort();
     for (const c of conns) c.abort();
   };
-  if (!keepOpen) leave();
+  if (!how.keepOpen) leave();
   return {
     result: {
       id: check.id,
@@ -412,6 +430,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       ...(failure ? { failure } : {}),
     },
     crashed,
+    sawClose,
     conns,
     leave,
   };
@@ -421,18 +440,33 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
  * Gives a server's exit a moment to be noticed when the wire suggests one: a dying process closes
  * every socket it has, so its clients see a close or a reset first, and its listening socket is
  * gone. Costs nothing when no connection of the check was closed by the server, or when the server
- * still listens; a check that passed can still have killed the server with its last request.
+ * still listens (except after the stage's last check: 60 ms at most); a check that passed can still
+ * have killed the server with its last request. Says whether the server closed a connection.
  */
-async function noticeExit(server: RunningServer, conns: Conn[], kind: Failure['kind'] | undefined): Promise<void> {
-  if (!server.alive) return;
+async function noticeExit(server: RunningServer, conns: Conn[], kind: Failure['kind'] | undefined, last: boolean): Promise<boolean> {
   const endedByServer = conns.some((c) => c.events.some((e) => e.kind === 'fin-received' || e.kind === 'reset-received'));
+  if (!server.alive) return endedByServer;
   const suspicious = kind !== undefined && ['closed-early', 'reset', 'crashed', 'hung'].includes(kind);
-  if (!endedByServer && !suspicious) return;
+  if (!endedByServer && !suspicious) return endedByServer;
+  const exitWithin = (ms: number): Promise<unknown> => Promise.race([server.exited, sleep(ms, undefined, { ref: false })]);
   // null: this platform cannot tell (no /proc); undefined: nothing listens on the port any more.
-  const host = listeningHost(server.port);
-  if (host === undefined) await Promise.race([server.exited, sleep(DYING_MS, undefined, { ref: false })]);
-  else if (host === null || suspicious) await Promise.race([server.exited, sleep(EXIT_NOTICE_MS, undefined, { ref: false })]);
+  let host = listeningHost(server.port);
+  if (host !== undefined && (host === null || suspicious || last)) {
+    // A process descheduled half-way through its exit may have closed a client's socket and not
+    // yet its listening one; and the last check has no later one to notice a crash it caused.
+    await exitWithin(EXIT_NOTICE_MS);
+    if (!server.alive) return endedByServer;
+    host = listeningHost(server.port);
+  }
+  if (host === undefined && !stoppedListening.has(server)) {
+    await exitWithin(DYING_MS);
+    // One that closed its listening socket and lives on (server.close()) is waited for once.
+    if (server.alive) stoppedListening.add(server);
+  }
+  return endedByServer;
 }
+
+const stoppedListening = new WeakSet<RunningServer>();
 
 /** Turns whatever a check threw into a Failure. */
 function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failure {
