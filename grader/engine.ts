@@ -120,6 +120,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     startMs = server?.startedInMs ?? 0;
     let checksOnServer = 0;
     let replays = 0;
+    // Once a replay has shown that clients leaving kill this server, each later check waits for
+    // its own clients' leaving to take effect: the crash is charged at once, without a replay.
+    let leavingKills = false;
     let previous: { check: Check; run: CheckRun } | undefined;
     for (const [i, check] of checks.entries()) {
       const last = i === checks.length - 1;
@@ -140,8 +143,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         await server.stop();
         const blame = await replayPrevious(previous, start, run);
         if (blame) {
-          results[results.length - 1] = blamePrevious(results[results.length - 1]!, blame, track);
+          results[results.length - 1] = chargeCrash(results[results.length - 1]!, blame, track);
           held = results[results.length - 1];
+          if (blame.how === 'clients-left') leavingKills = true;
           // This check deserves a run of its own on a server that has not been killed under it.
           server = await start();
           checksOnServer = 0;
@@ -151,7 +155,13 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         }
         // Otherwise the crash stays with this check, and the next one gets a fresh server.
       }
-      const result = current.result;
+      let result = current.result;
+      if (server && leavingKills && !current.crashed && server.alive) {
+        await Promise.race([server.exited, sleep(AFTERMATH_MS, undefined, { ref: false })]);
+        if (!server.alive && !server.stoppedByGrader) {
+          result = chargeCrash(result, { how: 'clients-left', replayed: false, exit: server.exitInfo!, output: server.outputTail(12), conns: current.conns, exitedAt: server.exitedAt! }, track);
+        }
+      }
       if (restarted && !result.passed && result.failure) {
         result.failure.summary = join([result.failure.summary, t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')]);
       }
@@ -189,6 +199,8 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
 /** What a replay found: the previous check's own doing took the server down. */
 interface Blame {
   how: 'during' | 'last-request' | 'clients-left';
+  /** Seen in a replay on a fresh server (rather than right after the check itself). */
+  replayed: boolean;
   exit: ExitInfo;
   output: string;
   conns: Conn[];
@@ -213,7 +225,7 @@ async function replayPrevious(
   if (!fresh) return undefined;
   try {
     const replay = await run(previous.check, fresh, { keepOpen: true });
-    const blame = (how: Blame['how']): Blame => ({ how, exit: fresh.exitInfo!, output: fresh.outputTail(12), conns: replay.conns, exitedAt: fresh.exitedAt! });
+    const blame = (how: Blame['how']): Blame => ({ how, replayed: true, exit: fresh.exitInfo!, output: fresh.outputTail(12), conns: replay.conns, exitedAt: fresh.exitedAt! });
     if (replay.crashed) {
       replay.leave();
       return previous.run.sawClose ? blame('during') : undefined;
@@ -235,8 +247,8 @@ async function replayPrevious(
   }
 }
 
-/** The previous check's result once a replay showed that it took the server down. */
-function blamePrevious(r: CheckResult, blame: Blame, track: Track): CheckResult {
+/** A check's result once it is known that what it did (its last request, its clients leaving) took the server down. */
+function chargeCrash(r: CheckResult, blame: Blame, track: Track): CheckResult {
   const how = exitWords(blame.exit);
   const trigger = lastClientAction(blame.conns, blame.exitedAt);
   const summary =
@@ -254,10 +266,10 @@ function blamePrevious(r: CheckResult, blame: Blame, track: Track): CheckResult 
           `the server crashed: it ${how.en} when this check's clients closed their connections, before the next check began`,
           `服务器崩溃了：本检查的客户端关闭连接时，它${how.zh}，下一项检查还没开始`,
         );
-  const seen = t('(seen again when this check ran alone on a fresh server)', '（让本检查在新启动的服务器上单独重跑，同样如此）');
+  const seen = blame.replayed ? [t('(seen again when this check ran alone on a fresh server)', '（让本检查在新启动的服务器上单独重跑，同样如此）')] : [];
   const failure: Failure = r.failure
-    ? { ...r.failure, kind: 'crashed', summary: join([summary, seen, r.failure.summary]) }
-    : toFailure({ kind: 'crashed', summary: join([summary, seen]), conn: trigger?.conn }, blame.conns[blame.conns.length - 1], track);
+    ? { ...r.failure, kind: 'crashed', summary: join([summary, ...seen, r.failure.summary]) }
+    : toFailure({ kind: 'crashed', summary: join([summary, ...seen]), conn: trigger?.conn }, blame.conns[blame.conns.length - 1], track);
   failure.serverOutput = blame.output;
   failure.hint ??= blame.how === 'clients-left' ? HINT_CLIENT_LEAVES : HINT_CRASH;
   return { ...r, passed: false, points: 0, failure };
@@ -505,7 +517,7 @@ function crashFailure(server: RunningServer, conns: Conn[], seen: Failure | unde
         ...seen,
         summary: join([
           trigger
-            ? t(`the server crashed: it ${how.en} during this check, after ${trigger.did.en}.`, `服务器崩溃了：它在本检查中${how.zh}（在${trigger.did.zh}之后）。`)
+            ? t(`the server crashed: it ${how.en} during this check (the last thing before: ${trigger.did.en}).`, `服务器崩溃了：它在本检查中${how.zh}（在此之前最后发生的是：${trigger.did.zh}）。`)
             : t(`the server crashed: it ${how.en} during this check.`, `服务器崩溃了：它在本检查中${how.zh}。`),
           seen.summary,
         ]),

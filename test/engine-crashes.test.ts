@@ -71,7 +71,7 @@ describe('crash accounting', () => {
     expect(result.score).toBe(3);
     const crashed = result.checks[1]!.failure!;
     // The check names the request during which the server died, and shows what the server printed.
-    expect(crashed.summary.en).toMatch(/^the server crashed: it exited with code 1 during this check, after client 1 sent 8 bytes: "check 2\\n"/);
+    expect(crashed.summary.en).toMatch(/^the server crashed: it exited with code 1 during this check \(the last thing before: client 1 sent 8 bytes: "check 2\\n"\)/);
     expect(crashed.summary.zh).toMatch(/服务器崩溃了/);
     expect(crashed.serverOutput).toMatch(/connection 2 is an even one/);
     // Progress displays see each check once, with its final verdict.
