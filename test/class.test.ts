@@ -219,7 +219,7 @@ describe('a class of 40 repos', () => {
     try {
       await execa(
         chromium,
-        ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=1280,4000', `--screenshot=${png}`, `file://${path.join(out, 'report.html')}`],
+        ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=1280,6000', `--screenshot=${png}`, `file://${path.join(out, 'report.html')}`],
         { timeout: 90_000, reject: false, stdin: 'ignore' },
       );
     } finally {
