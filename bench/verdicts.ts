@@ -8,7 +8,7 @@
  *   node --import tsx bench/verdicts.ts --seeds 1-3 --runs 1 > after.json && diff before.json after.json
  *
  * With --runs N each (server, seed) is graded N times and a verdict that differs between runs is
- * reported as a flake on stderr (exit 1).
+ * reported as a flake on stderr (exit 1). `--stage 1,4` and `--only solution,waits-for` narrow it.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { gradeStage } from '../grader/engine.ts';
 import { stages } from '../grader/stages.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1-2' }, runs: { type: 'string', default: '1' }, stage: { type: 'string' }, jobs: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1-2' }, runs: { type: 'string', default: '1' }, stage: { type: 'string' }, only: { type: 'string' }, jobs: { type: 'string', default: '2' } } });
 const [lo, hi] = values.seeds!.split('-').map(Number) as [number, number?];
 const seeds = Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
 const runs = Number(values.runs);
@@ -26,14 +26,18 @@ const runs = Number(values.runs);
 interface Job { stage: (typeof stages)[number]; name: string; file: string; seed: number }
 const jobs: Job[] = [];
 for (const stage of stages) {
-  if (values.stage && String(stage.number) !== values.stage) continue;
+  if (values.stage && !values.stage.split(',').includes(String(stage.number))) continue;
   const files: [string, string][] = [
     ['solution', path.join(root, 'solutions', stage.slug, 'server.ts')],
     ['skeleton', path.join(root, 'exercises', stage.slug, 'server.ts')],
   ];
   const dir = path.join(root, 'test', 'fixtures', stage.slug);
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) files.push([`fixture ${f}`, path.join(dir, f)]);
-  for (const [name, file] of files) for (const seed of seeds) jobs.push({ stage, name, file, seed });
+  const only = values.only?.split(',');
+  for (const [name, file] of files) {
+    if (only && !only.some((o) => name.includes(o))) continue;
+    for (const seed of seeds) jobs.push({ stage, name, file, seed });
+  }
 }
 
 const out: Record<string, string[]> = {};

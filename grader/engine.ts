@@ -11,11 +11,12 @@ import { CheckFailure, summarizeWire, toFailure } from './failure.ts';
 import { join, t, type Text } from './i18n.ts';
 import { createRng } from './rng.ts';
 import { buildSite, siteRng } from './site/site.ts';
-import { trackTempDir, untrackTempDir } from './runner/processes.ts';
-import { RunningServer, ServerStartError, startServer, type ServerCommand } from './runner/server.ts';
+import { listeningHost, openFilesOf, trackTempDir, untrackTempDir } from './runner/processes.ts';
+import { RunningServer, ServerStartError, startServer, type ExitInfo, type ServerCommand } from './runner/server.ts';
 import { trackOf, type Track } from './track.ts';
 import type { Check, CheckContext, CheckResult, Failure, Stage, StageResult } from './types.ts';
-import { Conn, formatMs, WireError } from './wire/conn.ts';
+import { bytes, Conn, formatMs, WireError, type WireEvent } from './wire/conn.ts';
+import { escapeBytes } from './wire/escape.ts';
 import { kindOf } from './expect/kinds.ts';
 
 export interface GradeOptions {
@@ -44,6 +45,37 @@ export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeach
   return stage.checks.filter((c) => (opts.includeTeacherOnly || !c.teacherOnly) && (!opts.only || opts.only.includes(c.id)));
 }
 
+/** How long a server's exit may take to be noticed once its connections closed (it is usually a few ms). */
+const EXIT_NOTICE_MS = 60;
+/**
+ * How long a server that stopped listening may take to exit: closing its listening socket is the
+ * first thing a dying process does, so this is spent only on a server that is going.
+ */
+const DYING_MS = 1000;
+/**
+ * How long a replay waits for a server to die of a check's last request, and then of its clients
+ * leaving: a server dies of either within milliseconds; this is far beyond, even on a busy machine.
+ */
+const AFTERMATH_MS = 400;
+/**
+ * Replays per stage that decide which check a crash belongs to. A server that crashes again and
+ * again gets each later crash charged to the check during which it was seen (the replays would
+ * only double what it costs, and their answer matters less once the stage is mostly red).
+ */
+const MAX_REPLAYS = 4;
+
+/** One check's run: its result, and what the engine needs to account for a crash. */
+interface CheckRun {
+  result: CheckResult;
+  /** The server exited during the check, or right after it with its connections closing. */
+  crashed: boolean;
+  /** The server closed or reset one of the check's connections (a crash does that, among others). */
+  sawClose: boolean;
+  conns: Conn[];
+  /** Closes the check's connections (a replay keeps them open to see what their leaving does). */
+  leave(): void;
+}
+
 export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<StageResult> {
   const started = Date.now();
   const checks = checksToRun(stage, opts);
@@ -56,6 +88,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   let server: RunningServer | undefined;
   let startError: StageResult['startError'];
   let startMs = 0;
+  let limits: RunningServer['limits'];
   const start = async (): Promise<RunningServer | undefined> => {
     try {
       const s = await startServer(opts.server, {
@@ -65,6 +98,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         listenTimeoutMs: opts.listenTimeoutMs,
         wrap: opts.wrap,
       });
+      limits ??= s.limits;
       return s;
     } catch (err) {
       if (!(err instanceof ServerStartError)) throw err;
@@ -72,36 +106,71 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       return undefined;
     }
   };
+  const run = async (check: Check, on: RunningServer | undefined, how: RunHow = {}): Promise<CheckRun> =>
+    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, sawClose: false, conns: [], leave() {} };
+  // A result is reported one check late: a crash seen during the next check may still turn out to
+  // be this one's (its last request, or its clients leaving, took the server down).
+  let held: CheckResult | undefined;
+  const report = (r: CheckResult | undefined): void => {
+    if (r) opts.onCheck?.(r);
+  };
   try {
     if (stage.site) root = await buildSite(tempDir, siteRng(opts.seed, stage.slug), stage.site);
     server = await start();
     startMs = server?.startedInMs ?? 0;
-    let reproducedCrashes = 0;
-    for (const check of checks) {
+    let checksOnServer = 0;
+    let replays = 0;
+    // Once a replay has shown that clients leaving kill this server, each later check waits for
+    // its own clients' leaving to take effect: the crash is charged at once, without a replay.
+    let leavingKills = false;
+    let previous: { check: Check; run: CheckRun } | undefined;
+    for (const [i, check] of checks.entries()) {
+      const last = i === checks.length - 1;
       let restarted = false;
       if (server && !server.alive) {
         await server.stop();
         server = await start();
+        checksOnServer = 0;
         restarted = true;
       }
-      let result = server ? await runCheck(check, server, root, opts.seed, track) : notStarted(check, startError!);
-      if (server && result.failure?.kind === 'crashed' && reproducedCrashes < 3) {
-        // A server may die from what the previous check did last (its client leaving), just as
-        // this check begins. Run a crashed check once more on a fresh server: a crash that this
-        // check causes happens again, and one it merely witnessed is blamed where it belongs.
+      let current = await run(check, server, { last });
+      checksOnServer++;
+      if (server && current.crashed && checksOnServer > 1 && previous && replays < MAX_REPLAYS) {
+        // The server died during this check, but it had served another one first: the previous
+        // check's last request, or its clients leaving, may have killed it just as this one began.
+        // A replay on a fresh server decides whom to blame; it never gives a crashed check points.
+        replays++;
         await server.stop();
-        server = await start();
-        result = server ? await runCheck(check, server, root, opts.seed, track) : notStarted(check, startError!);
-        // A server that crashes again and again crashes on its own (at start-up, or on every
-        // connection): after a few, re-running would only double what it costs.
-        if (result.failure?.kind === 'crashed') reproducedCrashes++;
+        const blame = await replayPrevious(previous, start, run);
+        if (blame) {
+          results[results.length - 1] = chargeCrash(results[results.length - 1]!, blame, track);
+          held = results[results.length - 1];
+          if (blame.how === 'clients-left') leavingKills = true;
+          // This check deserves a run of its own on a server that has not been killed under it.
+          server = await start();
+          checksOnServer = 0;
+          restarted = true;
+          current = await run(check, server, { last });
+          checksOnServer++;
+        }
+        // Otherwise the crash stays with this check, and the next one gets a fresh server.
+      }
+      let result = current.result;
+      if (server && leavingKills && !current.crashed && server.alive) {
+        await Promise.race([server.exited, sleep(AFTERMATH_MS, undefined, { ref: false })]);
+        if (!server.alive && !server.stoppedByGrader) {
+          result = chargeCrash(result, { how: 'clients-left', replayed: false, exit: server.exitInfo!, output: server.outputTail(12), conns: current.conns, exitedAt: server.exitedAt! }, track);
+        }
       }
       if (restarted && !result.passed && result.failure) {
         result.failure.summary = join([result.failure.summary, t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')]);
       }
+      report(held);
+      held = result;
       results.push(result);
-      opts.onCheck?.(result);
+      previous = { check, run: current };
     }
+    report(held);
   } finally {
     await server?.stop();
     await rm(tempDir, { recursive: true, force: true });
@@ -109,6 +178,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   }
   const score = results.reduce((sum, r) => sum + r.points, 0);
   const maxScore = results.reduce((sum, r) => sum + r.maxPoints, 0);
+  const crashes = results.filter((r) => r.failure?.kind === 'crashed').length;
   return {
     stage: stage.number,
     slug: stage.slug,
@@ -119,9 +189,142 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     passed: results.every((r) => r.passed),
     checks: results,
     ...(startError && results.every((r) => !r.passed) ? { startError } : {}),
+    crashes,
+    ...(limits ? { limits } : {}),
     startMs,
     durationMs: Date.now() - started,
   };
+}
+
+/** What a replay found: the previous check's own doing took the server down. */
+interface Blame {
+  how: 'during' | 'last-request' | 'clients-left';
+  /** Seen in a replay on a fresh server (rather than right after the check itself). */
+  replayed: boolean;
+  exit: ExitInfo;
+  output: string;
+  conns: Conn[];
+  exitedAt: number;
+}
+
+/**
+ * Runs the previous check alone on a fresh server, keeping its connections open: if the server
+ * dies then, its last request did it; if it dies once those clients leave, their leaving did.
+ * Either way the crash is the previous check's. If the replay itself crashes, the crash is the
+ * previous check's only when its first run already saw the server close its connections (a crash
+ * at its very end, noticed too late); a server that crashes on every other connection also crashes
+ * in replays, and then the crash stays where it was seen. Anything else (it survives, it does not
+ * start) leaves the crash with the check during which it was seen.
+ */
+async function replayPrevious(
+  previous: { check: Check; run: CheckRun },
+  start: () => Promise<RunningServer | undefined>,
+  run: (check: Check, on: RunningServer | undefined, how?: RunHow) => Promise<CheckRun>,
+): Promise<Blame | undefined> {
+  const fresh = await start();
+  if (!fresh) return undefined;
+  try {
+    const replay = await run(previous.check, fresh, { keepOpen: true });
+    const blame = (how: Blame['how']): Blame => ({ how, replayed: true, exit: fresh.exitInfo!, output: fresh.outputTail(12), conns: replay.conns, exitedAt: fresh.exitedAt! });
+    if (replay.crashed) {
+      replay.leave();
+      return previous.run.sawClose ? blame('during') : undefined;
+    }
+    const died = async (): Promise<boolean> => {
+      await Promise.race([fresh.exited, sleep(AFTERMATH_MS, undefined, { ref: false })]);
+      return !fresh.alive;
+    };
+    let how: Blame['how'] | undefined;
+    if (await died()) how = 'last-request';
+    else {
+      replay.leave();
+      if (await died()) how = 'clients-left';
+    }
+    replay.leave();
+    return how ? blame(how) : undefined;
+  } finally {
+    await fresh.stop();
+  }
+}
+
+/** A check's result once it is known that what it did (its last request, its clients leaving) took the server down. */
+function chargeCrash(r: CheckResult, blame: Blame, track: Track): CheckResult {
+  const how = exitWords(blame.exit);
+  const trigger = lastClientAction(blame.conns, blame.exitedAt);
+  const summary =
+    blame.how === 'during'
+      ? t(
+          `the server crashed during this check: it ${how.en}${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
+          `服务器在本检查中崩溃了：它${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
+        )
+      : blame.how === 'last-request'
+      ? t(
+          `the server crashed right after this check's last request: it ${how.en} once every answer had been sent${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
+          `服务器在本检查的最后一个请求之后崩溃了：所有回答都已发出，随后它${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
+        )
+      : t(
+          `the server crashed: it ${how.en} when this check's clients closed their connections, before the next check began`,
+          `服务器崩溃了：本检查的客户端关闭连接时，它${how.zh}，下一项检查还没开始`,
+        );
+  const seen = blame.replayed ? [t('(seen again when this check ran alone on a fresh server)', '（让本检查在新启动的服务器上单独重跑，同样如此）')] : [];
+  const failure: Failure = r.failure
+    ? { ...r.failure, kind: 'crashed', summary: join([summary, ...seen, r.failure.summary]) }
+    : toFailure({ kind: 'crashed', summary: join([summary, ...seen]), conn: trigger?.conn }, blame.conns[blame.conns.length - 1], track);
+  failure.serverOutput = blame.output;
+  failure.hint ??= blame.how === 'clients-left' ? HINT_CLIENT_LEAVES : HINT_CRASH;
+  return { ...r, passed: false, points: 0, failure };
+}
+
+const HINT_CRASH = t(
+  'Read the error above. A server must survive whatever one client does: handle the socket\'s \'error\' event and never call process.exit() for a single connection.',
+  '看看上面的错误信息。服务器必须经得起任何一个客户端的行为：处理 socket 的 \'error\' 事件，不要因为某一个连接就调用 process.exit()。',
+);
+const HINT_CLIENT_LEAVES = t(
+  "Clients come and go; the server stays. When a connection ends ('end', 'close', or 'error' for a reset), clean up that socket only: no process.exit(), no server.close(), and an 'error' listener on every socket.",
+  "客户端来来去去，服务器一直都在。连接结束时（'end'、'close'，或者被重置时的 'error'），只清理那一个 socket：不要 process.exit()，不要 server.close()，并且每个 socket 都要有 'error' 监听器。",
+);
+
+function exitWords(exit: ExitInfo): Text {
+  return exit.signal ? t(`was killed by ${exit.signal}`, `被信号 ${exit.signal} 终止`) : t(`exited with code ${exit.code}`, `退出了，退出码 ${exit.code}`);
+}
+
+/**
+ * The last thing a client did before the server died — a request, a half-close, a reset, a
+ * connection — as words naming the client and the bytes: most likely what killed it.
+ */
+function lastClientAction(conns: Conn[], exitedAt: number | undefined): { conn: Conn; did: Text } | undefined {
+  // The exit is noticed a little after the death (the process tree has to be reaped); the death
+  // itself closed every socket the server had open, so the latest close a client saw before the
+  // exit was noticed is the better moment, when there is one.
+  let before = exitedAt;
+  let closedAt: number | undefined;
+  for (const conn of conns) {
+    const end = conn.events.find((e) => e.kind === 'fin-received' || e.kind === 'reset-received');
+    const at = end ? conn.started + end.at : undefined;
+    if (at !== undefined && (exitedAt === undefined || at <= exitedAt)) closedAt = Math.max(closedAt ?? 0, at);
+  }
+  if (closedAt !== undefined) before = closedAt;
+  let best: { conn: Conn; event: WireEvent; at: number } | undefined;
+  for (const conn of conns) {
+    for (const event of conn.events) {
+      if (event.kind !== 'send' && event.kind !== 'fin-sent' && event.kind !== 'reset-sent' && event.kind !== 'connect') continue;
+      const at = conn.started + event.at;
+      if (before !== undefined && at > before) continue;
+      if (!best || at >= best.at) best = { conn, event, at };
+    }
+  }
+  if (!best) return undefined;
+  const who = best.conn.label;
+  const e = best.event;
+  const did =
+    e.kind === 'send'
+      ? t(`${who} sent ${bytes(e.size)}${e.bytes.length ? `: ${escapeBytes(e.bytes, 60)}` : ''}`, `${who} 发送了 ${e.size} 字节${e.bytes.length ? `：${escapeBytes(e.bytes, 60)}` : ''}`)
+      : e.kind === 'fin-sent'
+        ? t(`${who} half-closed its side (FIN)`, `${who} 半关闭了自己这一侧（FIN）`)
+        : e.kind === 'reset-sent'
+          ? t(`${who} reset its connection (RST)`, `${who} 重置了连接（RST）`)
+          : t(`${who} connected`, `${who} 连上了服务器`);
+  return { conn: best.conn, did };
 }
 
 /** A stage that could not even be attempted (its exercise file is missing): every check fails. */
@@ -160,7 +363,14 @@ function notStarted(check: Check, err: NonNullable<StageResult['startError']>): 
   return checkNotRun(check, { kind: 'not-started', summary: err.text, ...(err.output ? { serverOutput: err.output } : {}) });
 }
 
-async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track): Promise<CheckResult> {
+interface RunHow {
+  /** Leave the check's connections open afterwards (the caller closes them with `leave`). */
+  keepOpen?: boolean;
+  /** The stage's last check: no later check would notice a crash it caused. */
+  last?: boolean;
+}
+
+async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track, how: RunHow = {}): Promise<CheckRun> {
   const started = Date.now();
   const controller = new AbortController();
   setMaxListeners(1000, controller.signal); // one listener per connection a check opens
@@ -187,6 +397,11 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       await sleep(ms, undefined, { signal: controller.signal });
     },
     serverAlive: () => server.alive,
+    serverOutput: () => server.outputTail(12),
+    serverOpenFiles: () => {
+      const open = server.alive && server.limits ? openFilesOf(server.pgid) : undefined;
+      return open === undefined ? undefined : { open, limit: server.limits!.openFiles };
+    },
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -199,37 +414,80 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   const running = check.run(ctx);
   running.catch(() => {}); // after a time-out the check winds down on its own; its error is not news
   let failure: Failure | undefined;
+  const wasAlive = server.alive;
   try {
     await Promise.race([running, bound]);
   } catch (err) {
-    failure = await explain(err, check, conns, server, track);
+    failure = explain(err, check, conns, track);
   } finally {
     clearTimeout(timer);
+  }
+  const sawClose = await noticeExit(server, conns, failure?.kind, how.last ?? false);
+  const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
+  if (crashed) failure = crashFailure(server, conns, failure, track);
+  const leave = (): void => {
     controller.abort();
     for (const c of conns) c.abort();
-  }
+  };
+  if (!how.keepOpen) leave();
   return {
-    id: check.id,
-    title: check.title,
-    passed: !failure,
-    points: failure ? 0 : check.points,
-    maxPoints: check.points,
-    durationMs: Date.now() - started,
-    ...(check.teacherOnly ? { teacherOnly: true } : {}),
-    ...(failure ? { failure } : {}),
+    result: {
+      id: check.id,
+      title: check.title,
+      passed: !failure,
+      points: failure ? 0 : check.points,
+      maxPoints: check.points,
+      durationMs: Date.now() - started,
+      ...(check.teacherOnly ? { teacherOnly: true } : {}),
+      ...(failure ? { failure } : {}),
+    },
+    crashed,
+    sawClose,
+    conns,
+    leave,
   };
 }
 
-/** Turns whatever a check threw into a Failure, and notices when the real story is a crash. */
-async function explain(err: unknown, check: Check, conns: Conn[], server: RunningServer, track: Track): Promise<Failure> {
+/**
+ * Gives a server's exit a moment to be noticed when the wire suggests one: a dying process closes
+ * every socket it has, so its clients see a close or a reset first, and its listening socket is
+ * gone. Costs nothing when no connection of the check was closed by the server, or when the server
+ * still listens (except after the stage's last check: 60 ms at most); a check that passed can still
+ * have killed the server with its last request. Says whether the server closed a connection.
+ */
+async function noticeExit(server: RunningServer, conns: Conn[], kind: Failure['kind'] | undefined, last: boolean): Promise<boolean> {
+  const endedByServer = conns.some((c) => c.events.some((e) => e.kind === 'fin-received' || e.kind === 'reset-received'));
+  if (!server.alive) return endedByServer;
+  const suspicious = kind !== undefined && ['closed-early', 'reset', 'crashed', 'hung'].includes(kind);
+  if (!endedByServer && !suspicious) return endedByServer;
+  const exitWithin = (ms: number): Promise<unknown> => Promise.race([server.exited, sleep(ms, undefined, { ref: false })]);
+  // null: this platform cannot tell (no /proc); undefined: nothing listens on the port any more.
+  let host = listeningHost(server.port);
+  if (host !== undefined && (host === null || suspicious || last)) {
+    // A process descheduled half-way through its exit may have closed a client's socket and not
+    // yet its listening one; and the last check has no later one to notice a crash it caused.
+    await exitWithin(EXIT_NOTICE_MS);
+    if (!server.alive) return endedByServer;
+    host = listeningHost(server.port);
+  }
+  if (host === undefined && !stoppedListening.has(server)) {
+    await exitWithin(DYING_MS);
+    // One that closed its listening socket and lives on (server.close()) is waited for once.
+    if (server.alive) stoppedListening.add(server);
+  }
+  return endedByServer;
+}
+
+const stoppedListening = new WeakSet<RunningServer>();
+
+/** Turns whatever a check threw into a Failure. */
+function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failure {
   const lastConn = conns[conns.length - 1];
-  let failure: Failure;
-  if (err instanceof CheckFailure) failure = toFailure(err.init, lastConn, track);
-  else if (err instanceof WireError) {
-    failure = toFailure({ kind: kindOf(err), summary: err.text, conn: err.conn }, lastConn, track);
-  } else if (err instanceof TimeBoundExceeded) {
+  if (err instanceof CheckFailure) return toFailure(err.init, lastConn, track);
+  if (err instanceof WireError) return toFailure({ kind: kindOf(err), summary: err.text, conn: err.conn }, lastConn, track);
+  if (err instanceof TimeBoundExceeded) {
     const wire = lastConn ? summarizeWire(lastConn) : undefined;
-    failure = toFailure(
+    return toFailure(
       {
         kind: 'hung',
         summary: t(
@@ -242,26 +500,44 @@ async function explain(err: unknown, check: Check, conns: Conn[], server: Runnin
       },
       lastConn,
     );
-  } else {
-    const msg = err instanceof Error ? err.message : String(err);
-    failure = { kind: 'grader-error', summary: t(`internal grader error: ${msg} — please report this`, `评测器内部错误：${msg}——请报告这个问题`) };
   }
-  // A crash first shows up on the wire as a reset or a close; give the exit a moment to be noticed.
-  if (server.alive && ['closed-early', 'reset', 'crashed', 'hung'].includes(failure.kind)) {
-    await Promise.race([server.exited, sleep(60, undefined, { ref: false })]);
-  }
-  if (!server.alive && !server.stoppedByGrader) {
-    const exit = server.exitInfo!;
-    const how: Text = exit.signal
-      ? t(`was killed by ${exit.signal}`, `被信号 ${exit.signal} 终止`)
-      : t(`exited with code ${exit.code}`, `退出了，退出码 ${exit.code}`);
-    failure.kind = 'crashed';
-    failure.summary = join([t(`the server crashed: it ${how.en} during this check.`, `服务器崩溃了：它在本检查中${how.zh}。`), failure.summary]);
-    failure.serverOutput = server.outputTail(12);
-    failure.hint ??= t(
-      'Read the error above. A server must survive whatever one client does: handle the socket\'s \'error\' event and never call process.exit() for a single connection.',
-      '看看上面的错误信息。服务器必须经得起任何一个客户端的行为：处理 socket 的 \'error\' 事件，不要因为某一个连接就调用 process.exit()。',
-    );
-  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return { kind: 'grader-error', summary: t(`internal grader error: ${msg} — please report this`, `评测器内部错误：${msg}——请报告这个问题`) };
+}
+
+/**
+ * The failure of a check during which the server exited: whatever the check saw (or, when every
+ * assertion held, that the server is gone all the same), with the last thing a client did before.
+ */
+function crashFailure(server: RunningServer, conns: Conn[], seen: Failure | undefined, track: Track): Failure {
+  const how = exitWords(server.exitInfo!);
+  const trigger = lastClientAction(conns, server.exitedAt);
+  const failure: Failure = seen
+    ? {
+        ...seen,
+        summary: join([
+          trigger
+            ? t(`the server crashed: it ${how.en} during this check (the last thing before: ${trigger.did.en}).`, `服务器崩溃了：它在本检查中${how.zh}（在此之前最后发生的是：${trigger.did.zh}）。`)
+            : t(`the server crashed: it ${how.en} during this check.`, `服务器崩溃了：它在本检查中${how.zh}。`),
+          seen.summary,
+        ]),
+      }
+    : toFailure(
+        {
+          kind: 'crashed',
+          summary: t(
+            `the server crashed right after this check's last request: every answer came back, then it ${how.en}${trigger ? ` (the last thing before: ${trigger.did.en})` : ''}`,
+            `服务器在本检查的最后一个请求之后崩溃了：回答都收到了，随后它${how.zh}${trigger ? `（在此之前最后发生的是：${trigger.did.zh}）` : ''}`,
+          ),
+          conn: trigger?.conn,
+        },
+        conns[conns.length - 1],
+        track,
+      );
+  failure.kind = 'crashed';
+  // The transcript to show is the one of the client whose request came last before the exit.
+  if (!failure.wire && trigger) failure.wire = summarizeWire(trigger.conn);
+  failure.serverOutput = server.outputTail(12);
+  failure.hint ??= HINT_CRASH;
   return failure;
 }

@@ -29,6 +29,10 @@ export interface CheckContext {
   sleep(ms: number): Promise<void>;
   /** Whether the server process is still running (a crash is reported as such). */
   serverAlive(): boolean;
+  /** The server's last lines of output (stdout and stderr), to tell what it said went wrong (EMFILE). */
+  serverOutput(): string;
+  /** How many files the server holds open now, and its limit; undefined where that cannot be seen. */
+  serverOpenFiles(): { open: number; limit: number } | undefined;
 }
 
 export interface Check {
@@ -133,6 +137,13 @@ export interface StageResult {
   checks: CheckResult[];
   /** Set when the server could not be started at all. */
   startError?: { kind: string; text: Text; output: string };
+  /**
+   * How many checks failed because the server crashed (each crash is charged to one check, and a
+   * crashed check never scores). Absent in results made before it was counted.
+   */
+  crashes?: number;
+  /** The resource limits the server ran under (open files, data segment), and how they were set. */
+  limits?: { openFiles: number; dataBytes: number; via: 'prlimit' | 'ulimit' };
   /** How long the server took to listen, and the whole stage took. */
   startMs: number;
   durationMs: number;

@@ -83,7 +83,7 @@ describe('a class of 40 repos', () => {
   });
 
   it('scores each partly broken server by what it gets wrong', () => {
-    expect(failed(by('capped'))).toEqual(['1.12']); // only the hidden check sees it
+    expect(failed(by('capped'))).toEqual(['1.13']); // only the hidden check sees it
     expect(firstScore(by('capped'))).toBe(firstMax - 2);
     expect(failed(by('no-error-handler'))).toEqual(['1.10']);
     const fco = failed(by('first-chunk-only'));
@@ -210,7 +210,7 @@ describe('a class of 40 repos', () => {
     for (const s of result.students) expect(html).toContain(`>${s.id}</a>`);
     expect(html).toContain(result.sandbox.note.en.split(':')[0]!);
     expect(html).toContain('student bug: crash on first data');
-    expect(html).toContain('1.12');
+    expect(html).toContain('1.13');
   });
 
   it('report.html: sortable columns, an untouched repo in one line, a repeated failure as "same as"', () => {

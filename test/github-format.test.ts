@@ -46,7 +46,7 @@ describe('--format github', () => {
     const binary = lines.find((l) => l.includes('title=socklab 1.2 '))!;
     expect(binary).toContain('%0AHint: Write back the Buffer');
     expect(lines.some((l) => l.includes('title=socklab 1.1 '))).toBe(false); // 1.1 passes
-    expect(lines.some((l) => l.includes('1.12'))).toBe(false); // teacher-only checks stay hidden
+    expect(lines.some((l) => l.includes('1.13'))).toBe(false); // teacher-only checks stay hidden
   }, 300_000);
 
   it('appends a Markdown summary: a table per stage, failures with their transcripts, the seed', async () => {

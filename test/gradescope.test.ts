@@ -82,7 +82,7 @@ describe('Gradescope autograder', () => {
     expect(setup).toContain('https://nodejs.org/dist/latest-v${NODE_MAJOR}.x');
     expect(setup).toMatch(/sha256sum -c/);
     expect(setup).toMatch(/npm ci --omit=dev/);
-    expect(Buffer.from(entries['grader/stages/01-tcp-echo/teacher.ts']!).toString()).toContain("id: '1.12'");
+    expect(Buffer.from(entries['grader/stages/01-tcp-echo/teacher.ts']!).toString()).toContain("id: '1.13'");
   });
 
   it('setup.sh and run_autograder are valid bash', async () => {
@@ -116,7 +116,7 @@ describe('Gradescope autograder', () => {
     expect(doc.tests.map((x) => x.number)).toEqual(infos.flatMap((s) => s.checks.map((c) => c.id)));
     const solved = new Set(stages.filter((s) => readdirSafe(path.join(repoRoot, 'solutions')).includes(s.slug)).map((s) => String(s.number)));
     for (const test of doc.tests) if (solved.has(String(test.number).split('.')[0])) expect(test.status, `${test.number}: ${test.output}`).toBe('passed');
-    const hidden = doc.tests.find((x) => x.number === '1.12')!;
+    const hidden = doc.tests.find((x) => x.number === '1.13')!;
     expect(hidden.visibility).toBe('after_published');
     expect(doc.tests.filter((x) => x.visibility !== 'visible').map((x) => x.number)).toEqual(infos.flatMap((s) => s.checks.filter((c) => c.teacherOnly).map((c) => c.id)));
     expect(doc.output).toContain(`--seed ${studentSeed(seed, 'ana@example.edu')}`);

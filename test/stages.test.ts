@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, type ExpectStatic } from 'vitest';
 import { stages } from '../grader/stages.ts';
-import type { Failure, Stage } from '../grader/types.ts';
+import type { Failure, Stage, StageResult } from '../grader/types.ts';
 import { exerciseFile, explainFailures, fixtureFile, fixtureHeader, grade, repoRoot, solutionFile, type FixtureHeader } from './helpers.ts';
 
 const SOLUTION_SEEDS = Array.from({ length: 20 }, (_, i) => (i + 1) * 7919);
@@ -57,6 +57,16 @@ function headerOf<T = never>(slug: string, name: string, onError?: (err: Error) 
   }
 }
 
+/**
+ * A check during which the server crashed never scores (a restart is there to tell the learner
+ * more, not to give points back), and the stage result counts those checks.
+ */
+function expectCrashesAccounted(r: StageResult, expect: ExpectStatic): void {
+  const crashed = r.checks.filter((c) => c.failure?.kind === 'crashed');
+  expect(crashed.filter((c) => c.points > 0).map((c) => c.id), 'crashed checks that scored').toEqual([]);
+  expect(r.crashes, 'the crash count').toBe(crashed.length);
+}
+
 /** Grades a fixture once and asserts what its header declares. */
 async function gradeFixture(stage: Stage, name: string, expect: ExpectStatic): Promise<void> {
   const h = headerOf(stage.slug, name);
@@ -67,6 +77,7 @@ async function gradeFixture(stage: Stage, name: string, expect: ExpectStatic): P
   const r = await grade(stage.number, fixtureFile(stage.slug, name), FIXTURE_SEED, { includeTeacherOnly: true });
   const graderErrors = r.checks.filter((c) => c.failure?.kind === 'grader-error').map((c) => `${c.id}: ${c.failure!.summary.en}`);
   expect(graderErrors, "a failure that is the grader's own").toEqual([]);
+  expectCrashesAccounted(r, expect);
 
   if (h.catches === 'nothing') {
     expect(r.passed, explainFailures(r)).toBe(true);
@@ -163,6 +174,7 @@ for (const stage of stages) {
         const r = await grade(n, solutionFile(stage.slug), seed, { includeTeacherOnly: true });
         if (r.checks.length !== stage.checks.length) failures.push(`seed ${seed}: ran ${r.checks.length} of ${stage.checks.length} checks`);
         if (!r.passed || r.score !== r.maxScore) failures.push(`seed ${seed}: ${r.score}/${r.maxScore}\n${explainFailures(r)}`);
+        if (r.crashes !== 0) failures.push(`seed ${seed}: crashed in ${r.crashes} checks`);
       });
       expect(failures.join('\n')).toBe('');
     });
@@ -174,6 +186,7 @@ for (const stage of stages) {
       expect(r.startError, explainFailures(r)).toBeUndefined();
       expect(r.checks.length).toBe(stage.checks.length);
       expect(r.score).toBe(0);
+      expectCrashesAccounted(r, expect);
       for (const c of r.checks) {
         expect(c.passed, `${c.id} passed`).toBe(false);
         expect(skeletonKinds(stage), `${c.id}: ${c.failure?.summary.en}`).toContain(c.failure?.kind);

@@ -1,7 +1,8 @@
 /**
  * `--json`: exactly one JSON document. The field names are a contract (scripts, CI and teachers
  * read them): stage, title, seed, score, maxScore, passed, checks[{id, title, passed, points,
- * maxPoints, message}]. Extra detail rides along in further fields.
+ * maxPoints, message}]. Extra detail rides along in further fields: crashes (how many checks the
+ * server crashed in) and limits (open files, data bytes, and how they were set) among them.
  */
 import { say, type Lang } from '../i18n.ts';
 import type { CheckResult, StageResult } from '../types.ts';
@@ -43,6 +44,8 @@ export function stageToJson(r: StageResult, lang: Lang): Record<string, unknown>
     passed: r.passed,
     checks: r.checks.map((c) => checkToJson(c, lang)),
     ...(r.startError ? { startError: { kind: r.startError.kind, message: say(r.startError.text, lang), output: r.startError.output } } : {}),
+    ...(r.crashes !== undefined ? { crashes: r.crashes } : {}),
+    ...(r.limits ? { limits: r.limits } : {}),
     startMs: r.startMs,
     durationMs: r.durationMs,
   };

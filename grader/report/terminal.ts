@@ -98,6 +98,8 @@ export function renderDetails(result: StageResult, opts: TerminalOptions): strin
     `得分 ${result.score}/${result.maxScore} · 通过 ${passedCount}/${result.checks.length} 项检查 · 用时 ${formatMs(result.durationMs)}`,
   ));
   out.push((result.passed ? c.green : c.yellow)(c.bold(scoreLine)));
+  // A server that keeps dying says so once, plainly: each crash cost a check, whatever came after.
+  if (result.crashes) out.push(c.red(s(t(`the server crashed in ${result.crashes} of ${result.checks.length} checks`, `服务器在 ${result.checks.length} 项检查中的 ${result.crashes} 项里崩溃了`))));
   if (opts.rerun && !result.passed) out.push(c.dim(`${s(t('Same inputs again:', '用相同输入重跑：'))} ${opts.rerun}`));
   if (result.passed) out.push(c.green(s(t(`Stage ${result.stage} complete.`, `第 ${result.stage} 关完成。`))));
   return out.join('\n') + '\n';

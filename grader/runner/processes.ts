@@ -4,7 +4,7 @@
  * only the direct child), and removes every temporary folder; and what a killed grader could not
  * remove is swept by the next one.
  */
-import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pretendMissing } from './contain.ts';
@@ -308,6 +308,26 @@ function descendantsIn(table: Map<number, ProcInfo>, pid: number): number[] {
   return out;
 }
 
+/**
+ * The most files any process of a server holds open (its group and descendants: the server itself
+ * may sit under bubblewrap or a shell), or undefined where /proc cannot tell (another user's, or no
+ * /proc at all).
+ */
+export function openFilesOf(pgid: number): number | undefined {
+  if (!hasProc) return undefined;
+  const table = processTable();
+  const pids = new Set([...[...table.values()].filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid), ...descendantsIn(table, pgid)]);
+  let most: number | undefined;
+  for (const pid of pids) {
+    try {
+      most = Math.max(most ?? 0, readdirSync(`/proc/${pid}/fd`).length);
+    } catch {
+      /* gone, or not ours to look into */
+    }
+  }
+  return most;
+}
+
 /** Live (non-zombie) processes of a group. Without /proc, asks the kernel whether the group exists. */
 export function groupMembers(pgid: number): number[] {
   if (!hasProc) {
@@ -331,20 +351,49 @@ export function listeningSockets(): Map<string, { port: number; address: string 
   if (!hasProc) return undefined;
   const out = new Map<string, { port: number; address: string }>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 10 || cols[3] !== '0A') continue; // 0A = LISTEN
+    for (const cols of listenRows(file)) {
       const [addrHex, portHex] = cols[1]!.split(':');
       out.set(cols[9]!, { port: parseInt(portHex!, 16), address: decodeAddress(addrHex!) });
     }
   }
   return out;
+}
+
+/**
+ * The LISTEN rows of /proc/net/tcp or tcp6, split into columns. The kernel writes listening sockets
+ * first and every other socket of the machine after them; on a busy machine (thousands in
+ * TIME_WAIT) reading the whole file takes ~100 ms, the listening part ~1 ms, and this is read every
+ * 10 ms while a server starts and after checks. So reading stops at the first row of another
+ * state (SYN_RECV, 03, may sit among listeners on old kernels: it does not stop the reading).
+ */
+function listenRows(file: string): string[][] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  const rows: string[][] = [];
+  try {
+    const buf = Buffer.alloc(16 * 1024);
+    let rest = '';
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      const lines = (rest + buf.toString('latin1', 0, n)).split('\n');
+      rest = n === 0 ? '' : lines.pop()!;
+      for (const line of lines) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 10 || cols[0] === 'sl') continue;
+        if (cols[3] === '0A') rows.push(cols);
+        else if (cols[3] !== '03') return rows;
+      }
+      if (n === 0) return rows;
+    }
+  } catch {
+    return rows;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function decodeAddress(hex: string): string {

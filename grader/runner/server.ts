@@ -12,6 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { t, type Text } from '../i18n.ts';
 import { pidNamespacePrefix, runsInPidNamespace, signalFromStatus, withShellWatchdog } from './contain.ts';
+import { limitsPrefix, type ServerLimits } from './limits.ts';
 import { listeningHost, portsListenedByGroup, stopTree, track, untrack } from './processes.ts';
 
 export type ServerCommand =
@@ -80,6 +81,10 @@ class Tail {
 
 export class RunningServer {
   exitInfo: ExitInfo | undefined;
+  /** When the exit was noticed (Date.now()), to tell what a client did before it from what came after. */
+  exitedAt: number | undefined;
+  /** The resource limits it runs under (limits.ts). */
+  limits: ServerLimits | undefined;
   readonly exited: Promise<ExitInfo>;
   private stopping = false;
 
@@ -97,6 +102,7 @@ export class RunningServer {
       child.once('exit', (code, signal) => {
         const relayed = wrapped && !signal ? signalFromStatus(code) : undefined;
         this.exitInfo = relayed ? { code: null, signal: relayed } : { code, signal };
+        this.exitedAt = Date.now();
         resolve(this.exitInfo);
       });
     });
@@ -148,7 +154,8 @@ function argvFor(cmd: ServerCommand, port: number, root: string): string[] {
 /** One attempt on one port. Resolves when listening; throws ServerStartError otherwise. */
 async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): Promise<RunningServer> {
   const started = Date.now();
-  let argv = argvFor(cmd, port, opts.root);
+  const limited = limitsPrefix();
+  let argv = [...limited.prefix, ...argvFor(cmd, port, opts.root)];
   let wrapped = false;
   let lifeline = cmd.kind === 'file'; // watchdog.mjs reads stdin
   if (opts.wrap) {
@@ -185,6 +192,7 @@ async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): 
   child.on('error', () => {}); // e.g. a signal sent after exit; the 'exit' event tells us what we need
   track(pid, { port, contained });
   const server = new RunningServer(child, pid, port, '127.0.0.1', output, 0, wrapped);
+  server.limits = limited.limits;
   const bound = opts.listenTimeoutMs ?? 5000;
   const deadline = started + bound;
   for (;;) {

@@ -9,6 +9,7 @@ import type { Check } from '../../types.ts';
 import { WireError } from '../../wire/conn.ts';
 import { expectBytes, expectNothingMore } from '../../expect/bytes.ts';
 import { kindOf } from '../../expect/kinds.ts';
+import { expectNoDescriptorLeak, LEAK_CLIENTS } from '../../expect/leaks.ts';
 
 /** Bound on waiting for a small echo: a working server answers in well under 10 ms. */
 const REPLY_MS = 1000;
@@ -375,6 +376,21 @@ const checks: Check[] = [
       const msg = line(['after', 'the', 'quiet', 'one', ctx.rng.word()]);
       await next.send(msg);
       await expectBytes(next, msg, { timeoutMs: REPLY_MS, what: t('the echo to client 2', '给客户端 2 的回显') });
+    },
+  },
+  {
+    id: '1.12',
+    title: t(`${LEAK_CLIENTS} clients one after another: the server closes what it no longer needs`, `${LEAK_CLIENTS} 个客户端一个接一个：服务器关闭不再需要的连接`),
+    points: 1,
+    timeoutMs: 15000,
+    async run(ctx) {
+      await expectNoDescriptorLeak(ctx, {
+        async roundTrip(conn, i) {
+          const msg = line([`client ${i}`, ctx.rng.word()]);
+          await conn.send(msg);
+          await expectBytes(conn, msg, { timeoutMs: REPLY_MS, what: t(`the echo to client ${i} of ${LEAK_CLIENTS}`, `给第 ${i}/${LEAK_CLIENTS} 个客户端的回显`) });
+        },
+      });
     },
   },
 ];

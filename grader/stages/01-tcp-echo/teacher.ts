@@ -8,7 +8,7 @@ import type { Check } from '../../types.ts';
 
 export const checks: Check[] = [
   {
-    id: '1.12',
+    id: '1.13',
     title: t('50 clients at once, interleaved: each gets back only its own bytes', '50 个客户端同时交错发送：每个只收回自己的字节'),
     points: 2,
     timeoutMs: 12000,
