@@ -105,7 +105,6 @@ const checks: Check[] = [
     points: 2,
     timeoutMs: 20000,
     async run(ctx) {
-      const conn = await ctx.connect();
       // Far more than the kernel's buffers hold on both sides, and read slowly: the server's writes
       // keep finding a full send buffer. A server that drops what write() could not take at once,
       // or ignores how much a send() really sent, loses bytes here; one that stops reading when
@@ -113,6 +112,7 @@ const checks: Check[] = [
       const size = 24 * 1024 * 1024 + ctx.rng.int(0, 65535);
       const data = largePayload(ctx.rng, size);
       const chunk = 64 * 1024;
+      const conn = await ctx.connect();
       const reader = readInBursts(conn, 2 * 1024 * 1024, 25);
       const writing = (async () => {
         for (let off = 0; off < size; off += chunk) await conn.send(data.subarray(off, off + chunk));
@@ -260,6 +260,8 @@ const checks: Check[] = [
         "每个连接都要有自己的状态：把字节写回收到它们的那个 'connection' 回调里的 socket。模块级的“当前 socket”、把每一块都写给列表里所有 socket，或者共享的缓冲区，都会把一个客户端的字节发给另一个客户端。",
       );
 
+      const pile = largePayload(ctx.rng, 16 * 1024 * 1024);
+
       // Two clients take turns, each waiting for its echo before the other speaks, so the order in
       // which the server sees them is fixed: bytes that go to the wrong client show on every run.
       const first = await ctx.connect('client 1');
@@ -284,7 +286,6 @@ const checks: Check[] = [
       // to it is full (and a server that respects backpressure stops reading from it). The server
       // must go on serving everyone else meanwhile.
       const silent = stopReading(first);
-      const pile = largePayload(ctx.rng, 16 * 1024 * 1024);
       // A stall must last long enough that a server merely slow to get the CPU (the machine may be
       // busy) is not taken for one that stopped reading.
       const stall = await sendUntilStalled(first, pile, { settleMs: 150 });
