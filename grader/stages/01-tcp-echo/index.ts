@@ -11,8 +11,11 @@ import { largePayload, readInBursts, sendUntilStalled, stayQuiet, stopReading } 
 import { expectBytes, expectNothingMore, expectStream } from '../../expect/bytes.ts';
 import { kindOf } from '../../expect/kinds.ts';
 
-/** Bound on waiting for a small echo: a working server answers in well under 10 ms. */
-const REPLY_MS = 1000;
+/**
+ * Bound on waiting for a small echo. A working server answers in well under 10 ms; the margin is
+ * for a machine busy with other work (a class graded two at a time, tests running beside it).
+ */
+const REPLY_MS = 2000;
 
 const HINT_BINARY = t(
   "Write back the Buffer you received, as is: no toString(), no setEncoding(), no string concatenation — those decode bytes as UTF-8 text and mangle anything that is not valid text.",
@@ -184,14 +187,16 @@ const checks: Check[] = [
       const conn = await ctx.connect();
       const msg = line(['one', 'byte', 'at', 'a', 'time:', ctx.rng.word()]);
       const bytes = [...msg].map((b) => Buffer.from([b]));
-      const writing = conn.sendChunks(bytes, 3);
-      writing.catch(() => {});
+      // The bound starts after the last byte: how long the dribble itself takes is the machine's
+      // business (timers run late when it is busy), not the server's.
+      await conn.sendChunks(bytes, 3).catch((err: unknown) => {
+        if (!(err instanceof WireError)) throw err; // the server hung up part-way: what came back says how
+      });
       await expectBytes(conn, msg, {
-        timeoutMs: REPLY_MS + bytes.length * 10,
+        timeoutMs: REPLY_MS,
         what: t(`the echo of ${msg.length} bytes sent in ${msg.length} separate writes`, `分 ${msg.length} 次单独写入的 ${msg.length} 字节的回显`),
         hint: HINT_STREAM,
       });
-      await writing;
     },
   },
   {
