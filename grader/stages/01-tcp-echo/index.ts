@@ -116,7 +116,7 @@ const checks: Check[] = [
       const data = largePayload(ctx.rng, size);
       const chunk = 64 * 1024;
       const conn = await ctx.connect();
-      const reader = readInBursts(conn, 2 * 1024 * 1024, 25);
+      const reader = readInBursts(conn, 4 * 1024 * 1024, 25);
       const writing = (async () => {
         for (let off = 0; off < size; off += chunk) await conn.send(data.subarray(off, off + chunk));
       })();
