@@ -294,6 +294,21 @@ export interface Stall {
   readonly flushed: Promise<void>;
 }
 
+export interface StallOptions {
+  /** Bytes per write (default 64 KiB). */
+  chunk?: number;
+  /** How long nothing may move before the server counts as having stopped reading (default 60 ms). */
+  settleMs?: number;
+  /**
+   * Below this many bytes sent, a standstill counts only after `patienceMs`: a server that has not
+   * read for a moment may just be waiting for the CPU on a busy machine, and the caller needs at
+   * least this much on its way to the server (default 0).
+   */
+  atLeast?: number;
+  /** See `atLeast` (default 2 s). */
+  patienceMs?: number;
+}
+
 /**
  * Sends `data` in `chunk`-byte writes until the server stops taking them — nothing moves for
  * `settleMs` — or all of it is out. Used with `stopReading`, this is the client whose replies pile up
@@ -301,9 +316,11 @@ export interface Stall {
  * from it, and then this client's own writes stall. A server that keeps reading instead takes all
  * of `data` (keep it well above the kernel's buffers, which hold a few MiB on loopback).
  */
-export async function sendUntilStalled(conn: Conn, data: Buffer, o: { chunk?: number; settleMs?: number } = {}): Promise<Stall> {
+export async function sendUntilStalled(conn: Conn, data: Buffer, o: StallOptions = {}): Promise<Stall> {
   const chunk = o.chunk ?? 64 * 1024;
   const settleMs = o.settleMs ?? 60;
+  const atLeast = o.atLeast ?? 0;
+  const patienceMs = o.patienceMs ?? 2000;
   const started = Date.now();
   let sent = 0;
   let last: Promise<void> = Promise.resolve();
@@ -324,7 +341,7 @@ export async function sendUntilStalled(conn: Conn, data: Buffer, o: { chunk?: nu
       if (conn.unsent !== unsent) {
         unsent = conn.unsent;
         still = Date.now();
-      } else if (Date.now() - still >= settleMs) {
+      } else if (Date.now() - still >= (sent >= atLeast ? settleMs : patienceMs)) {
         stalled = true;
         break;
       }

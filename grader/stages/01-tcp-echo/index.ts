@@ -292,14 +292,16 @@ const checks: Check[] = [
       // must go on serving everyone else meanwhile.
       const silent = stopReading(first);
       // A stall must last long enough that a server merely slow to get the CPU (the machine may be
-      // busy) is not taken for one that stopped reading.
-      const stall = await sendUntilStalled(first, pile, { settleMs: 150 });
+      // busy) is not taken for one that stopped reading; and at least 6 MiB go out, more echo than
+      // the kernel's buffers can hold for a client that does not read (about 4 MiB on Linux), so
+      // the server's own writes to client 1 surely stop.
+      const stall = await sendUntilStalled(first, pile, { settleMs: 150, atLeast: 6 * 1024 * 1024 });
       const others = Array.from({ length: 10 }, (_, k) => `client ${k + 3}`);
       const conns = new Map<string, Conn>([['client 2', second]]);
       for (const round of [1, 2]) {
-        // Two rounds, the second a moment after the first: a server that blocks on client 1 only
-        // once it gets to client 1's backlog is caught by the second.
-        if (round === 2) await ctx.sleep(100);
+        // Two rounds, the second a while after the first: a server that blocks on client 1 only
+        // once it gets to client 1's backlog (late, on a busy machine) is caught by the second.
+        if (round === 2) await ctx.sleep(250);
         await Promise.all(
           (round === 1 ? others : ['client 2', ...others]).map(async (label) => {
             let conn = conns.get(label);
