@@ -176,7 +176,7 @@ export async function sendByteByByte(conn: Conn, data: Buffer, gapMs: number): P
 
 /** Sends the pieces as separate writes, `gapMs` apart, so that each tends to arrive as a read of its own. */
 export async function sendInPieces(conn: Conn, pieces: readonly Buffer[], gapMs: number): Promise<void> {
-  const sizes = pieces.map((p) => p.length).join(' + ');
+  const sizes = pieces.slice(0, 8).map((p) => p.length).join(' + ') + (pieces.length > 8 ? ' + …' : '');
   conn.note(t(`sends ${pieces.length} pieces (${sizes} bytes), ${formatMs(gapMs)} apart`, `分 ${pieces.length} 段发送（${sizes} 字节），每段间隔 ${formatMs(gapMs)}`));
   await conn.sendChunks(pieces, gapMs);
 }
