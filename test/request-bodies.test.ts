@@ -105,7 +105,7 @@ describe('stage 7: what a failure gives the learner', () => {
     const f = r.checks[0]!.failure!;
     expect(f.summary.en).toMatch(/became EF BF BD/);
     expect(f.summary.zh).toMatch(/EF BF BD/);
-    expect(f.diff?.join('\n')).toMatch(/ef\s+bf\s+bd/);
+    expect(`${f.diff?.expectedRow}\n${f.diff?.receivedRow}`).toMatch(/ef\s+bf\s+bd/);
     expect(f.reproduce).toMatch(/^head -c \d+ \/dev\/urandom > body1\.bin && curl -sv -T body1\.bin http:\/\/127\.0\.0\.1:9000\/uploads\/\S+$/);
   });
 

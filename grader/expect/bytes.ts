@@ -55,6 +55,67 @@ export async function expectBytes(conn: Conn, expected: Buffer, opts: ExpectOpti
   }
 }
 
+export interface StreamOptions extends Omit<ExpectOptions, 'timeoutMs'> {
+  /**
+   * The longest the stream may stand still: a wait fails only when no byte at all arrived for this
+   * long, so a long transfer to a slow reader is bounded by progress, not by its size.
+   */
+  stallMs: number;
+  /** How much is read and compared at a time (default 1 MiB): the connection never holds more. */
+  pieceBytes?: number;
+}
+
+/**
+ * Reads `expected.length` bytes piece by piece and requires them to equal `expected`: for payloads
+ * of tens of MiB, which would not fit the connection's buffer at once. Fails at the first piece
+ * that differs, with the difference at its offset in the whole stream.
+ */
+export async function expectStream(conn: Conn, expected: Buffer, opts: StreamOptions): Promise<void> {
+  const what = opts.what ?? t(`the echo of ${expected.length} bytes`, `${expected.length} 字节的回显`);
+  const pieceBytes = opts.pieceBytes ?? 1024 * 1024;
+  let got = 0;
+  const differs = (actual: Buffer): never =>
+    fail({
+      summary: t(
+        `${what.en}: the bytes that came back differ from what we sent, from byte ${got + firstDifference(expected.subarray(got, got + actual.length), actual)} on`,
+        `${what.zh}：返回的字节和发送的不一样，从第 ${got + firstDifference(expected.subarray(got, got + actual.length), actual)} 字节开始`,
+      ),
+      expected: t(`exactly the ${expected.length} bytes we sent, in order`, `原样、按顺序收回我们发送的 ${expected.length} 字节`),
+      // Everything before this piece matched, so the stream so far is the expected prefix and this piece.
+      diff: { expected, actual: Buffer.concat([expected.subarray(0, got), actual]) },
+      hint: opts.hintWhenDifferent ?? opts.hint,
+      conn,
+    });
+  while (got < expected.length) {
+    const want = Math.min(pieceBytes, expected.length - got);
+    let piece: Buffer | undefined;
+    while (!piece) {
+      const before = conn.receivedTotal;
+      try {
+        piece = await conn.read(want, opts.stallMs);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        if (err.kind === 'timeout' && conn.receivedTotal > before) continue; // slow, but moving
+        const partial = conn.peek();
+        if (partial.length > 0 && firstDifference(expected.subarray(got, got + partial.length), partial) >= 0) differs(partial);
+        const arrived = got + partial.length;
+        fail({
+          kind: kindOf(err),
+          summary: t(
+            `${what.en}: ${arrived} of ${expected.length} bytes came back, then ${err.kind === 'timeout' ? `nothing more for ${formatMs(opts.stallMs)}` : err.kind === 'closed' ? 'the server closed the connection' : err.text.en}`,
+            `${what.zh}：收回了 ${expected.length} 字节中的 ${arrived} 字节，然后${err.kind === 'timeout' ? ` ${formatMs(opts.stallMs)} 内再没有收到任何数据` : err.kind === 'closed' ? '服务器关闭了连接' : err.text.zh}`,
+          ),
+          expected: t(`all ${expected.length} bytes back, the stream never standing still for ${formatMs(opts.stallMs)}`, `收回全部 ${expected.length} 字节，数据流停顿不超过 ${formatMs(opts.stallMs)}`),
+          hint: opts.hint,
+          conn,
+        });
+      }
+    }
+    if (!piece.equals(expected.subarray(got, got + want))) differs(piece);
+    got += want;
+  }
+}
+
 /** After a complete reply, nothing more may arrive for `ms` (catches servers that add bytes or flood). */
 export async function expectNothingMore(conn: Conn, ms: number, hint: Text): Promise<void> {
   const extra = await conn.drainFor(ms);

@@ -3,16 +3,20 @@
  * `HTTP/1.1 200 OK` with index.html from the document root, a Content-Type and a Content-Length
  * counted in bytes.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSite, readSiteFile } from '../../site/site.ts';
-import { fail } from '../../failure.ts';
+import { CheckFailure, fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check, CheckContext } from '../../types.ts';
-import { buildRequest, type RequestInit } from '../../wire/http.ts';
+import { type Conn, WireError, formatMs } from '../../wire/conn.ts';
+import { buildRequest, receiveResponse, requestName, type RequestInit } from '../../wire/http.ts';
+import { browserRequest } from '../../wire/requests.ts';
+import { readInBursts, stayQuiet, stopReading } from '../../wire/adversary.ts';
 import { splitRandomly } from '../../expect/bytes.ts';
-import { HINT_WHOLE_HEAD, connectOrExplain, exchange, expectBody, expectContentType, expectNothingAfter, expectOversizedRejected, expectStatus, expectVersion, earlyAnswer, readExchange, sendWithoutEarlyAnswer } from '../../expect/http.ts';
+import { kindOf } from '../../expect/kinds.ts';
+import { HINT_NO_ANSWER, HINT_WHOLE_HEAD, REPLY_MS, type Exchange, connectOrExplain, exchange, expectBody, expectContentType, expectNothingAfter, expectOversizedRejected, expectStatus, expectVersion, earlyAnswer, readExchange, responseFailure, sendWithoutEarlyAnswer } from '../../expect/http.ts';
 
 
 const INDEX = 'index.html';
@@ -23,6 +27,71 @@ const HINT_STATIC_DIR = t(
 );
 
 const indexBytes = (ctx: CheckContext): Buffer => readSiteFile(loadSite(ctx.root), INDEX);
+
+/** The largest request head the contract promises to answer, in bytes up to and including the empty line. */
+const BIGGEST_HEAD = 8192;
+/** How long the end of a browser's head comes after the rest in 2.12: long enough to be read apart. */
+const HEAD_GAP_MS = 150;
+/** How long a client stays quiet in 2.13: beyond any short timeout. */
+const PAUSE_MS = 1200;
+
+const HINT_BIG_HEAD = t(
+  `A browser's request head is several KB: a dozen headers and every cookie of the site. Collect the head until "\\r\\n\\r\\n" however long it is, and set your size limit well above ${BIGGEST_HEAD} bytes (16 KiB is usual); a limit of 1 or 4 KiB turns real visitors away.`,
+  `浏览器的请求头有好几 KB：十几个头部，再加上这个网站的所有 Cookie。不管请求头多长，都要一直收集到 "\\r\\n\\r\\n"，并把大小上限设得远高于 ${BIGGEST_HEAD} 字节（通常是 16 KiB）；1 KiB 或 4 KiB 的上限会把真正的访客拒之门外。`,
+);
+
+const HINT_IDLE = t(
+  "A client may stay quiet for seconds — a browser opens connections before it needs them, a person types slowly. Don't close a connection for being quiet for a second (socket.setTimeout with destroy()); if you want a timeout against clients that never finish, make it generous: 30 s or more.",
+  '客户端可能会沉默好几秒——浏览器会提前打开用得着的连接，人打字也慢。不要因为连接安静了一秒就关闭它（socket.setTimeout 加 destroy()）；如果想防范永远发不完请求的客户端，超时要设得宽松：30 秒或更长。',
+);
+
+const HINT_OWN_STATE = t(
+  "Each connection needs its own buffer and must be answered on its own socket. Keep per-connection state in variables inside the connection handler — a variable outside it (one buffer, one \"current client\") is shared by every client, and a client that pauses loses its bytes to another.",
+  '每个连接都要有自己的缓冲区，并且在自己的 socket 上得到回应。把每个连接的状态放在连接处理函数内部的变量里——放在外面的变量（一个缓冲区、一个“当前客户端”）会被所有客户端共用，停顿的客户端的字节就会被别人拿走。',
+);
+
+const HINT_CLOSE_GENTLY = t(
+  "The response was cut off: the server closed before the whole page was sent. socket.write() only queues the bytes; socket.destroy() right after it throws away whatever the kernel has not taken yet — a few MiB at most, so only big pages show it. Close with socket.end() (or socket.end(response)): it sends the FIN after the last byte.",
+  '响应被截断了：服务器在整个页面发完之前就关闭了连接。socket.write() 只是把字节排进队列；紧接着调用 socket.destroy() 会丢掉内核还没接走的部分——最多也就几 MiB，所以只有大页面才看得出来。用 socket.end()（或 socket.end(response)）关闭：它会在最后一个字节之后才发送 FIN。',
+);
+
+/**
+ * Reads the response to a request for a page far larger than the socket buffers. A body cut short
+ * by a close is the server closing too early, whatever Content-Length said: the hint says so.
+ */
+async function readBigResponse(conn: Conn, request: Buffer, what: Text, hint = HINT_NO_ANSWER, timeoutMs = 8000): Promise<Exchange> {
+  const read = await receiveResponse(conn, { timeoutMs });
+  if (read.ok) return { conn, res: read.response, request, name: 'GET /', what };
+  const init = responseFailure(read.problem, conn, { timeoutMs, what, hint });
+  if (read.problem.problem === 'body-cut-short' && read.problem.ending.kind !== 'timeout') init.hint = HINT_CLOSE_GENTLY;
+  throw new CheckFailure(init);
+}
+
+const HINT_NOT_BLOCKED = t(
+  "One client that does not read its response must not hold up the others. Hand the whole response to socket.end() and move on — Node sends it as the client reads; never wait for one client (a blocking send in a single thread, a shared queue that waits for one socket's 'drain') before serving the next.",
+  '一个不读取响应的客户端不能耽误其他客户端。把整个响应交给 socket.end() 就去处理别的事——Node 会随着客户端的读取把它发出去；不要为了某一个客户端而等待（单线程里的阻塞发送、等某一个 socket 的 \'drain\' 的共享队列），再去服务下一个。',
+);
+
+/** Replaces a file the way an editor saves it: write a copy, then rename it over the old one. */
+function replaceFile(file: string, bytes: Buffer): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
+}
+
+/** An HTML page of about `size` bytes (UTF-8, Chinese text included), made fast. */
+function bigPage(rng: CheckContext['rng'], size: number): Buffer {
+  const paragraphs = Array.from({ length: 64 }, () => `${Array.from({ length: 12 }, () => rng.word()).join(' ')} —— 这是一个很长的页面，用来测试大文件。`);
+  const parts = [`<!doctype html>\n<html lang="zh-CN">\n<head><meta charset="utf-8"><title>大页面 ${rng.word()}</title></head>\n<body>\n`];
+  let length = Buffer.byteLength(parts[0]!);
+  for (let i = 0; length < size - 32; i++) {
+    const p = `<p id="p${i}">${paragraphs[i % paragraphs.length]}</p>\n`;
+    parts.push(p);
+    length += Buffer.byteLength(p);
+  }
+  parts.push('</body>\n</html>\n');
+  return Buffer.from(parts.join(''));
+}
 
 /** A request like a browser's: a few headers, so a head is more than one short line. */
 const get = (target: string): RequestInit => ({
@@ -247,6 +316,155 @@ const checks: Check[] = [
     timeoutMs: 9000,
     async run(ctx) {
       await expectOversizedRejected(ctx, () => '/');
+    },
+  },
+  {
+    id: '2.12',
+    title: t("a browser's request: a head of several KB, cookies and all", '浏览器式的请求：几 KB 的请求头，带着 Cookie 等等'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      // What Chrome or Firefox sends: a dozen header fields and the site's cookies — one of a usual
+      // size, and one of exactly the largest size the contract promises to answer. Over a real
+      // network a head this long arrives in pieces; here the last few bytes come a moment later,
+      // so a server that gives up on a head of a few KB shows it.
+      const clients = await Promise.all(
+        [undefined, BIGGEST_HEAD].map(async (headBytes, i) => {
+          const init = browserRequest(i === 0 ? '/' : `/${ctx.rng.word()}/${ctx.rng.word()}.html`, ctx.rng, headBytes ? { headBytes } : {});
+          const request = buildRequest(init);
+          const cut = request.length - ctx.rng.int(20, 200);
+          return { init, request, parts: [request.subarray(0, cut), request.subarray(cut)], headBytes, conn: await connectOrExplain(ctx, `client ${i + 1}`) };
+        }),
+      );
+      for (const c of clients) await c.conn.send(c.parts[0]!);
+      await ctx.sleep(HEAD_GAP_MS);
+      for (const c of clients) {
+        c.conn.note(t(`paused ${formatMs(HEAD_GAP_MS)} after byte ${c.parts[0]!.length} of ${c.request.length}`, `发完 ${c.request.length} 字节中的前 ${c.parts[0]!.length} 字节后停顿 ${formatMs(HEAD_GAP_MS)}`));
+        if (c.conn.buffered > 0 || c.conn.closed) earlyAnswer(c.conn, c.parts[0]!.length, c.request.length, c.parts, HEAD_GAP_MS, HINT_BIG_HEAD);
+      }
+      for (const c of clients) await c.conn.send(c.parts[1]!);
+      for (const c of clients) {
+        const name = requestName(c.init);
+        const what = t(
+          `the response to a browser's ${name}, its head ${c.request.length} bytes long` + (c.headBytes ? ' (the largest head the contract promises to answer)' : ''),
+          `浏览器式的 ${name} 的响应，请求头长 ${c.request.length} 字节` + (c.headBytes ? '（约定里承诺必须回应的最大请求头）' : ''),
+        );
+        const x = await readExchange(c.conn, c.request, name, what, { hint: HINT_BIG_HEAD });
+        expectStatus(x, 200, HINT_BIG_HEAD, t(`200 OK: a head of ${c.request.length} bytes is an ordinary request (up to ${BIGGEST_HEAD} bytes must be answered)`, `200 OK：${c.request.length} 字节的请求头是普通的请求（${BIGGEST_HEAD} 字节以内都必须回应）`));
+        await expectBody(x, indexBytes(ctx), INDEX);
+      }
+    },
+  },
+  {
+    id: '2.13',
+    title: t('clients that pause for over a second: before their request, and inside its head', '停顿超过一秒的客户端：在请求之前，以及在请求头中间'),
+    points: 2,
+    timeoutMs: 8000,
+    async run(ctx) {
+      const request = buildRequest(get('/'));
+      const expected = indexBytes(ctx);
+      // Client 1 is a browser's spare connection: open now, its request comes later. Client 2 stops
+      // one byte short of the end of its head. Both stay quiet for longer than a short timeout.
+      const quiet = await connectOrExplain(ctx, 'client 1 (quiet before its request)');
+      const pausing = await connectOrExplain(ctx, 'client 2 (pauses inside its head)');
+      const parts = [request.subarray(0, request.length - 1), request.subarray(request.length - 1)];
+      await pausing.send(parts[0]!);
+      const started = Date.now();
+      const quieting = stayQuiet(quiet, PAUSE_MS);
+      pausing.note(t(`paused ${formatMs(PAUSE_MS)} after byte ${parts[0]!.length} of ${request.length}, one byte before the end of the head`, `发完 ${request.length} 字节中的前 ${parts[0]!.length} 字节（离请求头结束只差一个字节）后停顿 ${formatMs(PAUSE_MS)}`));
+      // Half-way through the pauses, a third client is served from start to end: bytes of clients
+      // 1 and 2 that a server keeps in one shared buffer, or answers sent to the newest
+      // connection, show in what clients 1 and 2 get afterwards.
+      await ctx.sleep(PAUSE_MS / 2);
+      const third = await exchange(ctx, get('/'), { label: 'client 3 (while 1 and 2 pause)', hint: HINT_OWN_STATE });
+      expectStatus(third, 200, HINT_OWN_STATE);
+      await expectBody(third, expected, INDEX, HINT_OWN_STATE);
+      await ctx.sleep(Math.max(0, PAUSE_MS - (Date.now() - started)));
+      await quieting;
+      for (const conn of [quiet, pausing]) {
+        if (conn.buffered > 0 && conn === pausing) earlyAnswer(pausing, parts[0]!.length, request.length, parts, PAUSE_MS, HINT_WHOLE_HEAD);
+        if (conn.closed) {
+          fail({
+            kind: kindOf(conn.closed === 'reset' ? 'reset' : 'closed'),
+            summary: t(
+              `${conn.label} stayed quiet for ${formatMs(PAUSE_MS)} ${conn === quiet ? 'before sending its request' : 'one byte before the end of its head'}, and meanwhile the server ${conn.closed === 'reset' ? 'reset' : 'closed'} the connection`,
+              `${conn.label.replace(/^client (\d+).*/, '客户端 $1')}${conn === quiet ? '在发送请求之前' : '在请求头只差一个字节时'}沉默了 ${formatMs(PAUSE_MS)}，其间服务器${conn.closed === 'reset' ? '重置' : '关闭'}了连接`,
+            ),
+            expected: t('the connection still open, waiting for the rest of the request', '连接仍然开着，等待请求的其余部分'),
+            hint: HINT_IDLE,
+            conn,
+          });
+        }
+      }
+      await quiet.send(request);
+      await pausing.send(parts[1]!);
+      for (const [conn, what] of [
+        [quiet, t(`the response to client 1's GET /, sent after ${formatMs(PAUSE_MS)} of silence`, `客户端 1 沉默 ${formatMs(PAUSE_MS)} 之后发送的 GET / 的响应`)],
+        [pausing, t(`the response to client 2's GET /, whose head paused ${formatMs(PAUSE_MS)} one byte before its end`, `客户端 2 的 GET / 的响应（请求头在只差一个字节时停顿了 ${formatMs(PAUSE_MS)}）`)],
+      ] as const) {
+        const read = await receiveResponse(conn, { timeoutMs: REPLY_MS });
+        if (!read.ok) {
+          const init = responseFailure(read.problem, conn, { timeoutMs: REPLY_MS, what, hint: HINT_OWN_STATE });
+          // Closed without a word: the server gave up on the quiet connection (its timer may fire
+          // only as the request arrives, on a busy machine).
+          if (conn.closed && conn.closed !== 'aborted' && conn.receivedTotal === 0) init.hint = HINT_IDLE;
+          throw new CheckFailure(init);
+        }
+        const x = { conn, res: read.response, request, name: 'GET /', what };
+        expectStatus(x, 200, HINT_OWN_STATE);
+        await expectBody(x, expected, INDEX, HINT_OWN_STATE);
+      }
+    },
+  },
+  {
+    id: '2.14',
+    title: t('a 10 MiB page, to a client that stops reading for a while', '10 MiB 的页面，发给一个暂时停止读取的客户端'),
+    points: 2,
+    timeoutMs: 15000,
+    async run(ctx) {
+      // index.html grows far beyond what the kernel's buffers hold. Whatever the server has not
+      // handed to the kernel when it closes is lost: socket.destroy() right after write() shows.
+      const file = path.join(loadSite(ctx.root).root, INDEX);
+      const original = readFileSync(file);
+      const page = bigPage(ctx.rng, 10 * 1024 * 1024 + ctx.rng.int(0, 4095));
+      replaceFile(file, page);
+      try {
+        const request = buildRequest(get('/'));
+        const slow = await connectOrExplain(ctx, 'client 1 (stops reading)');
+        await slow.send(request);
+        // Client 1 stops reading once its response has begun, so the server is surely in the middle
+        // of sending it. (If nothing comes, the read below says so.)
+        await slow.waitFor(1, REPLY_MS).catch((err: unknown) => {
+          if (!(err instanceof WireError)) throw err;
+        });
+        const silent = stopReading(slow);
+        // While client 1 is not reading, another client is served the same page at full speed.
+        const other = await connectOrExplain(ctx, 'client 2');
+        await other.send(request);
+        const x2 = await readBigResponse(
+          other,
+          request,
+          t(`the response to client 2's GET / (${page.length} bytes of page), sent while client 1 was not reading`, `客户端 2 的 GET / 的响应（页面 ${page.length} 字节，发送时客户端 1 没有在读取）`),
+          HINT_NOT_BLOCKED,
+          5000,
+        );
+        expectStatus(x2, 200);
+        await expectBody(x2, page, INDEX, HINT_CLOSE_GENTLY);
+        await ctx.sleep(Math.max(0, 150 - (Date.now() - silent.since)));
+        silent.resume();
+        const reader = readInBursts(slow, 1024 * 1024, 20);
+        const what = t(`the response to client 1's GET / (${page.length} bytes of page), read after a pause and then in bursts`, `客户端 1 的 GET / 的响应（页面 ${page.length} 字节），先停了一会儿，然后一阵一阵地读取`);
+        const x = await readBigResponse(slow, request, what);
+        reader.stop();
+        expectStatus(x, 200);
+        await expectBody(x, page, INDEX, HINT_CLOSE_GENTLY);
+      } finally {
+        try {
+          replaceFile(file, original);
+        } catch {
+          /* the run's folder is gone already */
+        }
+      }
     },
   },
 ];
