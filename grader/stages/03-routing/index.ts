@@ -549,7 +549,7 @@ const checks: Check[] = [
       const answering = await untilUnreadArrives(slow, REPLY_MS);
       const silentSince = Date.now();
       if (answering) {
-        const others = ctx.rng.shuffle(byRole(site, 'text', 'binary', 'nested')).slice(0, 3);
+        const others = [ctx.rng.pick(byRole(site, 'text')), ctx.rng.pick(byRole(site, 'binary')), ctx.rng.pick(byRole(site, 'nested'))];
         await Promise.all(
           others.map(async (f, k) => {
             const conn = await connectOrExplain(ctx, `client ${k + 2}`);
