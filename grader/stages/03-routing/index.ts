@@ -2,7 +2,9 @@
  * Stage 3 — routing. `GET /path` serves the file at STATIC_DIR/path with a Content-Type from its
  * extension; directories serve their index.html; a missing file is 404 with error.html; HEAD, other
  * methods and malformed request lines get the right status; nothing outside the document root is
- * ever served, however the path is encoded. The document root is random for every seed.
+ * ever served, however the path is encoded. The document root is random for every seed, with file
+ * names from every character a file system allows and a file bigger than the kernel's buffers,
+ * which a client stops reading and then reads slowly while others are served.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -4,6 +4,9 @@
  * byte stream the way TCP may: many frames in one write, one frame in many writes (inside the
  * header too), one byte at a time, random boundaries over hundreds of frames. A server that treats
  * a read as a message, or hopes pauses keep messages apart, fails here with the idea that broke.
+ * Lengths are tried at both ends of the 32-bit field, and clients take their time: they pause for a
+ * second mid-frame, or stop reading megabytes of replies and then read them slowly, while others
+ * must be served.
  */
 import { fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
