@@ -40,7 +40,20 @@ export function typesFor(file: string): readonly string[] {
   return TYPES_BY_EXTENSION[ext] ?? OCTET_STREAM;
 }
 
-export type FileRole = 'index' | 'error' | 'text' | 'binary' | 'large' | 'unknown-type' | 'nested' | 'dir-index' | 'spaced' | 'unicode';
+export type FileRole = 'index' | 'error' | 'text' | 'binary' | 'large' | 'huge' | 'unknown-type' | 'nested' | 'dir-index' | 'spaced' | 'unicode' | 'odd';
+
+/**
+ * What makes an odd name odd (role 'odd'): each is a way real servers mangle a legal name.
+ *   plus        '+' sent as is: in a path it is a plus, not a space (that is form encoding)
+ *   sub-delims  & = ; ' ( ) ! ~ , @ sent as is: legal in a path, no special meaning there
+ *   percent     a literal "%41" and a lone "%" (sent as %2541 and %25): decoded once, not twice
+ *   hash-query  '#' and '?' in the name (sent as %23 and %3F): not a fragment, not a query
+ *   long        a name of 240–255 bytes, most of it Chinese (a request line of ~800 bytes)
+ *   dotfile     a name starting with "."
+ *   dots        "..name" and "name..": they contain "..", yet are no way out of the root
+ *   any         a name drawn from every printable character a file system allows
+ */
+export type Oddity = 'plus' | 'sub-delims' | 'percent' | 'hash-query' | 'long' | 'dotfile' | 'dots' | 'any';
 
 export interface SiteFile {
   /** Path under the document root, with "/" separators, as on disk. */
@@ -48,6 +61,8 @@ export interface SiteFile {
   /** The request-target that names it, percent-encoded where needed. */
   url: string;
   role: FileRole;
+  /** For role 'odd': what is odd about the name. */
+  oddity?: Oddity;
 }
 
 export interface Site {
@@ -97,6 +112,30 @@ const phrase = (rng: Rng): string => `${rng.pick(PHRASES)}${rng.pick(['。', '�
 const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const encodePath = (file: string): string => '/' + file.split('/').map(encodeURIComponent).join('/');
 
+// pchar (RFC 3986 §3.3): what a path segment may carry unencoded. encodeURIComponent encodes the
+// sub-delims and ":" "@" too; a browser does not, so neither do the odd names' URLs: a '+' or a ';'
+// arrives at the server as it is in the name.
+const PCHAR = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+/** A request-target for `file` that percent-encodes only what a path segment cannot carry. */
+export function encodePathAsBrowser(file: string): string {
+  const segment = (s: string): string =>
+    [...Buffer.from(s, 'utf8')].map((b) => (b < 0x80 && PCHAR.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return '/' + file.split('/').map(segment).join('/');
+}
+
+/** Every printable ASCII character a file name may hold (all but "/"; "\\" left out, as Windows reads it as "/"), and some Chinese. */
+const ANY_NAME_CHARS = [...Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter((c) => c !== '/' && c !== '\\'), '笔', '记', '文', '档', '中'];
+
+/** Cuts `s` to at most `max` UTF-8 bytes without splitting a character. */
+function cutToBytes(s: string, max: number): string {
+  let out = '';
+  for (const c of s) {
+    if (Buffer.byteLength(out + c) > max) break;
+    out += c;
+  }
+  return out;
+}
+
 function html(rng: Rng, title: string, links: readonly string[] = []): string {
   const paragraphs = Array.from({ length: rng.int(2, 6) }, () => `  <p>${escapeHtml(phrase(rng))} ${words(rng, rng.int(3, 12))}</p>`);
   const list = links.length ? [`  <ul>`, ...links.map((l) => `    <li><a href="${l}">${l}</a></li>`), `  </ul>`] : [];
@@ -126,6 +165,19 @@ function binary(rng: Rng, signature: readonly number[], size: number): Buffer {
   return body;
 }
 
+/**
+ * Like `binary`, for files of megabytes: random bytes in a block of a prime length, repeated. Cheap
+ * to make (a few ms, where 6 MB of dice take ~70 ms that a grader running checks beside it feels),
+ * and no 64 KiB chunk of it equals another at a different offset, so a lost, doubled or reordered
+ * chunk still shows.
+ */
+function bigBinary(rng: Rng, signature: readonly number[], size: number): Buffer {
+  const block = binary(rng, signature, 1_000_003);
+  const body = Buffer.allocUnsafe(size);
+  for (let off = 0; off < size; off += block.length) block.copy(body, off, 0, Math.min(block.length, size - off));
+  return body;
+}
+
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46];
 const GIF = [...Buffer.from('GIF89a')];
@@ -137,14 +189,16 @@ const ICO = [0x00, 0x00, 0x01, 0x00, 0x01, 0x00];
  *   media-types   one file of each type the stage labels (json, txt, svg, html)   role text
  *   binary        png, jpeg, gif and ico files full of bytes text handling mangles  role binary
  *   large         a file too big for one write (1.2–1.6 MB)                        role large
+ *   huge          a file bigger than every socket buffer on the way (6–7 MB)        role huge
  *   unknown-type  files with an unknown extension, and none at all               role unknown-type
  *   folder-index  folders two deep, each with an index.html                       role dir-index
  *   nested        pages and stylesheets inside those folders                       role nested
  *   spaced        names with spaces                                                role spaced
  *   unicode       names in Chinese                                                 role unicode
+ *   odd-names     names with every character a file system allows (see Oddity)    role odd
  * index.html links to the nested, folder, spaced and unicode pages a site has.
  */
-export type SiteFeature = 'media-types' | 'binary' | 'large' | 'unknown-type' | 'folder-index' | 'nested' | 'spaced' | 'unicode' | RedirectsFeature;
+export type SiteFeature = 'media-types' | 'binary' | 'large' | 'huge' | 'unknown-type' | 'folder-index' | 'nested' | 'spaced' | 'unicode' | 'odd-names' | RedirectsFeature;
 
 export interface SiteSpec {
   features: readonly SiteFeature[];
@@ -159,11 +213,11 @@ export async function buildSite(dir: string, rng: Rng, spec: SiteSpec): Promise<
   const rootName = `${rng.word(4, 7)}-site`;
   const root = path.join(dir, rootName);
   const files: SiteFile[] = [];
-  const write = (file: string, data: string | Buffer, role: FileRole): SiteFile => {
+  const write = (file: string, data: string | Buffer, role: FileRole, oddity?: Oddity): SiteFile => {
     const abs = path.join(root, file);
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, data);
-    const entry = { file, url: encodePath(file), role };
+    const entry: SiteFile = oddity ? { file, url: encodePathAsBrowser(file), role, oddity } : { file, url: encodePath(file), role };
     files.push(entry);
     return entry;
   };
@@ -223,6 +277,29 @@ export async function buildSite(dir: string, rng: Rng, spec: SiteSpec): Promise<
     write(unicode, `${phrase(rng)}\n`, 'unicode');
     write(`${dirA}/${rng.pick(CHINESE_NAMES)} ${rng.word(3, 5)}.html`, html(rng, rng.pick(PHRASES)), 'unicode');
   }
+  if (has('odd-names')) {
+    const w = (): string => rng.word(3, 6);
+    const text = (): string => `${phrase(rng)}\n${words(rng, rng.int(3, 12))}\n`;
+    write(`${w()}+${w()}+${rng.int(1, 99)}.txt`, text(), 'odd', 'plus');
+    write(`${w()}&${w()}=${rng.int(1, 9)};(${w()})'!~,@${w()}.html`, html(rng, rng.pick(PHRASES)), 'odd', 'sub-delims');
+    write(`${w()}%41${w()} 100%.txt`, text(), 'odd', 'percent');
+    write(`${w()}#${rng.int(1, 99)}?${w()}.txt`, text(), 'odd', 'hash-query');
+    // Just under NAME_MAX (255 bytes on Linux and macOS): Chinese takes 3 bytes a character.
+    const ext = '.txt';
+    let long = '';
+    while (Buffer.byteLength(long) < 300) long += rng.pick([...CHINESE_NAMES, w()]);
+    write(`${dirA}/${cutToBytes(long, rng.int(240, 255) - ext.length)}${ext}`, text(), 'odd', 'long');
+    write(`.${w()}-${rng.int(1, 99)}.txt`, text(), 'odd', 'dotfile');
+    write(`..${w()}.txt`, text(), 'odd', 'dots');
+    write(`${w()}..`, text(), 'odd', 'dots');
+    let any = w();
+    for (let i = rng.int(10, 20); i > 0; i--) any += rng.pick(ANY_NAME_CHARS);
+    write(`${any}.txt`, text(), 'odd', 'any');
+  }
+  // Bigger than the kernel's buffers on both ends of a loopback connection (about 4 MB on Linux
+  // with a reader that has stopped), so a server cannot hand the whole file to the kernel and
+  // forget it: it must keep writing as the client reads.
+  if (has('huge')) write(`${dirA}/${name('png')}`, bigBinary(rng, PNG, rng.int(6_000_000, 7_000_000)), 'huge');
   // A folder with an index.html, even in a site without folder indexes: a fixed-page server must
   // not route into it.
   if (!has('folder-index')) write(`${dirA}/index.html`, html(rng, rng.pick(PHRASES)), 'dir-index');

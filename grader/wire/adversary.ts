@@ -389,3 +389,22 @@ export function boundaryValues(max: number, bits: 8 | 16 | 32 = 32): { value: nu
     .filter((v) => v.value >= 0 && v.value <= top && !seen.has(v.value) && seen.add(v.value))
     .sort((a, b) => a.value - b.value);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Observing a client that does not read
+
+/**
+ * Waits until some of the server's answer has reached a client that is not reading (after
+ * stopReading): Node still takes up to one buffer's worth (16–64 KiB) from the kernel before it
+ * stops, so bytes show up there without the client consuming any. True once they have (or the
+ * connection ended), false when `timeoutMs` passed first. A check uses it to start its next step
+ * only once the server is certainly answering the silent client.
+ */
+export async function untilUnreadArrives(conn: Conn, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (conn.socket.readableLength > 0 || conn.closed || conn.socket.readableEnded) return true;
+    if (Date.now() >= deadline) return false;
+    await conn.pause(5);
+  }
+}

@@ -2,11 +2,13 @@
  * Stage 3 — routing. `GET /path` serves the file at STATIC_DIR/path with a Content-Type from its
  * extension; directories serve their index.html; a missing file is 404 with error.html; HEAD, other
  * methods and malformed request lines get the right status; nothing outside the document root is
- * ever served, however the path is encoded. The document root is random for every seed.
+ * ever served, however the path is encoded. The document root is random for every seed, with file
+ * names from every character a file system allows and a file bigger than the kernel's buffers,
+ * which a client stops reading and then reads slowly while others are served.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadSite, readSiteFile, typesFor, type Site, type SiteFile } from '../../site/site.ts';
+import { loadSite, readSiteFile, typesFor, type Oddity, type Site, type SiteFile } from '../../site/site.ts';
 import { fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
 import { defineStage } from '../../stage.ts';
@@ -14,6 +16,9 @@ import type { Check, CheckContext } from '../../types.ts';
 import { type Conn, formatMs } from '../../wire/conn.ts';
 import { escapeBytes } from '../../wire/escape.ts';
 import { buildRequest, receiveResponse, requestName, takeLeftover, type RequestInit } from '../../wire/http.ts';
+import { readSlowly, stopReading, untilUnreadArrives } from '../../wire/adversary.ts';
+import { browserRequest } from '../../wire/requests.ts';
+import { kindOf } from '../../expect/kinds.ts';
 import {
   REPLY_MS,
   HINT_WHOLE_HEAD,
@@ -35,7 +40,7 @@ const get = (target: string, method = 'GET'): RequestInit => ({ method, target }
 
 /** GET a file of the site and require 200, its Content-Type and its exact bytes. */
 async function expectServed(ctx: CheckContext, site: Site, f: SiteFile, opts: { target?: string; hint?: Text; label?: string } = {}): Promise<Exchange> {
-  const x = await exchange(ctx, get(opts.target ?? f.url), { label: opts.label, timeoutMs: f.role === 'large' ? 6000 : REPLY_MS });
+  const x = await exchange(ctx, get(opts.target ?? f.url), { label: opts.label, timeoutMs: f.role === 'large' || f.role === 'huge' ? 6000 : REPLY_MS });
   expectStatus(
     x,
     200,
@@ -138,6 +143,16 @@ const checks: Check[] = [
       const i = ctx.rng.int(0, name.indexOf('.') - 1);
       const target = '/' + name.slice(0, i) + '%' + name.charCodeAt(i).toString(16).toUpperCase() + name.slice(i + 1);
       await expectServed(ctx, site, plain, { target, hint: HINT_DECODE });
+      // Every byte of every segment encoded, in lower-case hex (RFC 3986 §2.1: both cases mean the same).
+      const deep = byRole(site, 'nested').find((f) => f.file.split('/').length >= 3) ?? byRole(site, 'nested')[0]!;
+      const everyByte = '/' + deep.file.split('/').map((seg) => [...Buffer.from(seg)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('')).join('/');
+      await expectServed(ctx, site, deep, {
+        target: everyByte,
+        hint: t(
+          `${HINT_DECODE.en} Any byte may be percent-encoded, and the hex digits may be lower case (%2e is %2E): decodeURIComponent handles both.`,
+          `${HINT_DECODE.zh}任何字节都可以用百分号编码，十六进制数字也可以是小写（%2e 和 %2E 相同）：decodeURIComponent 两种都能处理。`,
+        ),
+      });
     },
   },
   {
@@ -156,6 +171,17 @@ const checks: Check[] = [
       await expectServed(ctx, site, css, { target: `${css.url}?v=${ctx.rng.int(1, 999)}&${ctx.rng.word()}=${ctx.rng.word()}`, hint });
       await expectServed(ctx, site, spaced, { target: `${spaced.url}?q=a%20b#${ctx.rng.word()}`, hint });
       await expectServed(ctx, site, site.files.find((f) => f.role === 'index')!, { target: `/?from=${ctx.rng.word()}`, hint });
+      // A query is the client's business: escapes that do not decode, a lone "%", slashes, dots and
+      // a second "?" in it change nothing about the file.
+      const page = byRole(site, 'text').find((f) => f.file.endsWith('.html')) ?? css;
+      const odd = `?q=100%&x=%zz&${ctx.rng.word()}=/../../${ctx.rng.word()}?a=b;c=+d`;
+      await expectServed(ctx, site, page, {
+        target: page.url + odd,
+        hint: t(
+          `${hint.en} Only the path is decoded: the query may hold anything, even escapes like %zz that decodeURIComponent would throw on, so cut first and decode the path alone.`,
+          `${hint.zh}只解码路径：查询字符串里可以是任何东西，甚至是 decodeURIComponent 会报错的 %zz 这类转义，所以要先截断，再只解码路径部分。`,
+        ),
+      });
     },
   },
   {
@@ -237,12 +263,22 @@ const checks: Check[] = [
         { method: 'POST', target: file.url, headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: `${ctx.rng.word()}=${ctx.rng.word()}` },
         { method: ctx.rng.pick(['PUT', 'DELETE', 'PATCH']), target: file.url },
         { method: ctx.rng.pick(['BREW', 'PROPFIND', 'SOCKLAB']), target: '/' },
+        // Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET. nginx answers 400, Python 501.
+        { method: ctx.rng.pick(['get', 'Get', 'gEt']), target: file.url },
       ];
       for (const init of requests) {
         const conn = await connectOrExplain(ctx);
         const request = buildRequest(init);
         await conn.send(request);
         const x = await readExchange(conn, request, requestName(init), responseTo(requestName(init)), { hint });
+        if (init.method !== init.method!.toUpperCase()) {
+          const caseHint = t(
+            `Methods are case-sensitive: "${init.method}" is not GET. Compare the method as it is — no toUpperCase() — and answer a method you don't serve with 405 (or 501, or 400 as nginx does); never with the file.`,
+            `方法名区分大小写："${init.method}" 不是 GET。按原样比较方法名——不要 toUpperCase()——对不提供的方法回应 405（或 501，也可以像 nginx 那样回应 400）；绝不能返回文件。`,
+          );
+          expectStatus(x, [400, 405, 501], caseHint, t(`400, 405 or 501: "${init.method}" is a method of its own, not GET`, `400、405 或 501："${init.method}" 是另一个方法，不是 GET`));
+          continue;
+        }
         expectStatus(x, [405, 501], hint, t('405 Method Not Allowed (with Allow: GET, HEAD), or 501 Not Implemented', '405 Method Not Allowed（带 Allow: GET, HEAD），或 501 Not Implemented'));
         if (x.res.status === 405) {
           const allow = (x.res.header('allow') ?? '').split(',').map((m) => m.trim()).filter(Boolean);
@@ -476,7 +512,164 @@ const checks: Check[] = [
       await expectOversizedRejected(ctx, () => '/');
     },
   },
+  {
+    id: '3.17',
+    title: t('file names with any character a file system allows', '文件名可以包含文件系统允许的任何字符'),
+    points: 2,
+    timeoutMs: 8000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      // Status and bytes only: Content-Type has checks of its own, and "name.." has no extension
+      // that servers agree on.
+      for (const f of byRole(site, 'odd')) {
+        const hint = HINT_ODD[f.oddity ?? 'any'];
+        const x = await exchange(ctx, get(f.url), { hint });
+        expectStatus(x, 200, hint, t(`200 OK and the bytes of ${JSON.stringify(f.file)}, a file in STATIC_DIR`, `200 OK 和 ${JSON.stringify(f.file)} 的字节（STATIC_DIR 里有这个文件）`));
+        await expectBody(x, readSiteFile(site, f), f.file, hint);
+      }
+    },
+  },
+  {
+    id: '3.18',
+    title: t('a 6 MB file to a client that stops reading, then reads slowly; others served meanwhile', '把 6 MB 的文件发给一个先停止读取、再慢慢读的客户端；同时照常服务其他人'),
+    points: 3,
+    timeoutMs: 16000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const huge = byRole(site, 'huge')[0]!;
+      const content = readSiteFile(site, huge);
+      const mb = (content.length / 1e6).toFixed(1);
+      const slow = await connectOrExplain(ctx, 'client 1 (stops reading, then reads slowly)');
+      stopReading(slow);
+      const init = get(huge.url);
+      const request = buildRequest(init);
+      const name = requestName(init);
+      await slow.send(request);
+      // Start the others only once the server is answering client 1: from then on its answer is
+      // backed up behind a client that reads nothing, and a server that serves one request at a
+      // time is stuck with it.
+      const answering = await untilUnreadArrives(slow, REPLY_MS);
+      const silentSince = Date.now();
+      if (answering) {
+        const others = [ctx.rng.pick(byRole(site, 'text')), ctx.rng.pick(byRole(site, 'binary')), ctx.rng.pick(byRole(site, 'nested'))];
+        await Promise.all(
+          others.map(async (f, k) => {
+            const conn = await connectOrExplain(ctx, `client ${k + 2}`);
+            const req = buildRequest(get(f.url));
+            await conn.send(req);
+            const what = t(
+              `the response to GET ${f.url}, sent while client 1 was not reading the ${mb} MB file it had asked for`,
+              `GET ${f.url} 的响应（发送时客户端 1 没有在读取它请求的 ${mb} MB 文件）`,
+            );
+            const x = await readExchange(conn, req, `GET ${f.url}`, what, { hint: HINT_NOT_STUCK });
+            expectStatus(x, 200, HINT_NOT_STUCK);
+            await expectBody(x, readSiteFile(site, f), f.file, HINT_NOT_STUCK);
+            conn.abort();
+          }),
+        );
+        await ctx.sleep(Math.max(0, silentSince + SILENT_MS - Date.now()));
+      }
+      const reader = readSlowly(slow, SLOW_READ_GAP_MS);
+      const what = t(
+        `the response to ${name} (${content.length} bytes), for a client that read nothing for ${formatMs(SILENT_MS)} and then read at most ${SLOW_READ_KB} KiB at a time, ${SLOW_READ_GAP_MS} ms apart`,
+        `${name}（${content.length} 字节）的响应；客户端先 ${formatMs(SILENT_MS)} 什么都不读，然后每次最多读 ${SLOW_READ_KB} KiB、每两次之间隔 ${SLOW_READ_GAP_MS} 毫秒`,
+      );
+      const read = await receiveResponse(slow, { timeoutMs: 12000 });
+      await reader.stop();
+      if (!read.ok) {
+        const p = read.problem;
+        if (p.problem === 'body-cut-short' && p.ending.kind !== 'timeout') {
+          fail({
+            kind: kindOf(p.ending),
+            summary: t(
+              `${what.en}: Content-Length announced ${p.announced} bytes, but the server ${p.ending.kind === 'reset' ? 'reset' : 'closed'} the connection after ${p.received} — before the client had read the rest`,
+              `${what.zh}：Content-Length 声明了 ${p.announced} 字节，但服务器只发了 ${p.received} 字节就${p.ending.kind === 'reset' ? '重置' : '关闭'}了连接——客户端还没来得及读剩下的部分`,
+            ),
+            expected: t(`all ${p.announced} bytes, however long the client takes to read them`, `全部 ${p.announced} 字节，不管客户端读得多慢`),
+            hint: HINT_FLUSH,
+            conn: slow,
+          });
+        }
+        fail(responseFailure(p, slow, { timeoutMs: 12000, what, hint: HINT_FLUSH }));
+      }
+      const x: Exchange = { conn: slow, res: read.response, request, name, what };
+      expectStatus(x, 200, HINT_FLUSH);
+      await expectBody(x, content, huge.file, HINT_FLUSH);
+    },
+  },
+  {
+    id: '3.19',
+    title: t("a browser's request: 4–7 KiB of headers, cookies included", '浏览器的请求：4–7 KiB 的头部，带着 Cookie'),
+    points: 1,
+    timeoutMs: 5000,
+    async run(ctx) {
+      const site = loadSite(ctx.root);
+      const index = site.files.find((f) => f.role === 'index')!;
+      const css = byRole(site, 'text').find((f) => f.file.endsWith('.css'))!;
+      const page = browserRequest('/', ctx.rng);
+      const style = browserRequest(css.url, ctx.rng, { dest: 'style', referer: 'http://localhost/', headBytes: ctx.rng.int(6 * 1024, 7 * 1024) });
+      for (const [init, f] of [[page, index], [style, css]] as const) {
+        const size = buildRequest(init).length;
+        const hint = t(
+          `Browsers send a dozen header fields and every cookie the site has set: this head is ${size} bytes, and 8 KB is not unusual. Read until "\\r\\n\\r\\n" however many reads that takes, and put your limit well above that (16 KiB is common; nginx takes up to 32 KiB).`,
+          `浏览器会发送十几个头部字段，外加这个网站设置过的所有 Cookie：这个请求头有 ${size} 字节，8 KB 也很常见。一直读到 "\\r\\n\\r\\n" 为止，不管要读几次；上限要远高于这个大小（常见的是 16 KiB，nginx 最多接受 32 KiB）。`,
+        );
+        const x = await exchange(ctx, init, { hint, label: `client (a ${size}-byte browser head)` });
+        expectStatus(x, 200, hint, t(`200 OK: a ${size}-byte head is an ordinary browser request`, `200 OK：${size} 字节的请求头只是一个普通的浏览器请求`));
+        await expectBody(x, readSiteFile(site, f), f.file, hint);
+      }
+    },
+  },
 ];
+
+/** How long client 1 of 3.18 reads nothing, and how it reads afterwards. */
+const SILENT_MS = 1200;
+const SLOW_READ_GAP_MS = 5;
+const SLOW_READ_KB = 64;
+
+const HINT_NOT_STUCK = t(
+  "A client that does not read what you send must not hold up anyone else. Don't serve requests one after another through a queue that waits for each response to finish, and never wait for one socket's 'drain' outside that socket's own handlers — pipeline() waits for you, for that client only.",
+  '一个不读取数据的客户端不能拖住其他任何人。不要把请求排成一队、等前一个响应发完再处理下一个；也不要在某个 socket 自己的处理逻辑之外等它的 \'drain\'——pipeline() 会替你等，而且只等那一个客户端。',
+);
+const HINT_FLUSH = t(
+  "A big file cannot go out in one go: the kernel takes a few MB, the rest waits in your process until the client reads. socket.destroy() throws away whatever is still waiting, and so does a timeout that gives up on a slow reader. Stream with pipeline(handle.createReadStream(), socket, cb): it waits for 'drain', and ends the socket only after the last byte.",
+  '大文件不可能一次发完：内核只收下几 MB，其余的留在你的进程里，等客户端读取。socket.destroy() 会把还在等待的数据全部丢掉，因为客户端读得慢就放弃的超时也一样。用 pipeline(handle.createReadStream(), socket, cb) 以流的方式发送：它会等待 \'drain\'，并且在最后一个字节之后才结束 socket。',
+);
+
+const HINT_ODD: Record<Oddity, Text> = {
+  plus: t(
+    "A '+' in a path is a plus sign: only form data (a query string from an HTML form) uses '+' for a space. decodeURIComponent leaves '+' alone — don't turn it into a space yourself, and don't decode paths with URLSearchParams.",
+    "路径里的 '+' 就是加号：只有表单数据（HTML 表单生成的查询字符串）才用 '+' 表示空格。decodeURIComponent 不会动 '+'——不要自己把它换成空格，也不要用 URLSearchParams 解码路径。",
+  ),
+  'sub-delims': t(
+    "& = ; ' ( ) ! ~ , @ may stand in a path as they are and mean nothing special there: they are part of the file name. Don't cut the path at ';' or '&', and don't refuse these characters.",
+    "& = ; ' ( ) ! ~ , @ 可以原样出现在路径里，在那里没有任何特殊含义：它们就是文件名的一部分。不要在 ';' 或 '&' 处截断路径，也不要拒绝这些字符。",
+  ),
+  percent: t(
+    'Decode exactly once: %2541 is the three characters "%41" and %25 is "%". Decoding a second time turns "%41" into "A" — a different file.',
+    '只解码一次：%2541 是 "%41" 这三个字符，%25 是 "%"。再解码一次，"%41" 就变成了 "A"——那是另一个文件。',
+  ),
+  'hash-query': t(
+    "'#' and '?' inside a name arrive encoded (%23, %3F). Cut the raw target at the first '?' or '#' before decoding, then decode with decodeURIComponent — decodeURI leaves %23 and %3F (and %2B, %26, …) undecoded.",
+    "文件名里的 '#' 和 '?' 是编码后发来的（%23、%3F）。先在原始目标的第一个 '?' 或 '#' 处截断，再用 decodeURIComponent 解码——decodeURI 不会解码 %23 和 %3F（还有 %2B、%26 等）。",
+  ),
+  long: t(
+    'A file name may be up to 255 bytes, and percent-encoded Chinese takes 9 bytes a character in the request line: this one is several hundred bytes long. Keep your request-line and head limits well above that (8 KiB or more).',
+    '文件名最长可以有 255 字节，而百分号编码后的一个汉字在请求行里占 9 字节：这个请求行有好几百字节。请求行和请求头的上限要远高于此（8 KiB 或更多）。',
+  ),
+  dotfile: t(
+    'GET /path serves STATIC_DIR/path whatever the name: a name starting with "." is a file like any other here.',
+    'GET /path 返回 STATIC_DIR/path，不管它叫什么名字：以 "." 开头的文件在这里和其他文件一样。',
+  ),
+  dots: t(
+    '".." only leads upwards when it is a whole path segment. "..notes.txt" and "notes.." are ordinary names: resolve the path (path.join) and check where it ends up (startsWith(root + path.sep)) instead of refusing every path that contains "..".',
+    '".." 只有作为完整的一段路径时才表示上一级。"..notes.txt" 和 "notes.." 都是普通的文件名：先解析路径（path.join），再检查它最终落在哪里（startsWith(root + path.sep)），而不是拒绝所有包含 ".." 的路径。',
+  ),
+  any: t(
+    'A file name may hold any character but "/". Cut the raw target at the first "?" or "#", decode what is left once with decodeURIComponent, and you have the name on disk.',
+    '文件名可以包含除 "/" 以外的任何字符。在原始目标的第一个 "?" 或 "#" 处截断，把剩下的部分用 decodeURIComponent 解码一次，得到的就是磁盘上的文件名。',
+  ),
+};
 
 const HINT_RESOLVE = t(
   'Never trust the path as written. Decode it, join it to the absolute root — const file = path.join(root, decoded), which also resolves every ".." — and refuse (403) unless file === root or file.startsWith(root + path.sep). Resolve first, then check: ".." only means something after resolving.',
@@ -528,5 +721,5 @@ export default defineStage(import.meta.url, {
   title: t('Routing: files by path, and 404', '路由：按路径返回文件，以及 404'),
   checks,
   hints,
-  site: { features: ['media-types', 'binary', 'large', 'unknown-type', 'folder-index', 'nested', 'spaced', 'unicode'] },
+  site: { features: ['media-types', 'binary', 'unknown-type', 'folder-index', 'nested', 'spaced', 'unicode', 'odd-names', 'huge'] },
 });

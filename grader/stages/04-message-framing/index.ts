@@ -4,6 +4,9 @@
  * byte stream the way TCP may: many frames in one write, one frame in many writes (inside the
  * header too), one byte at a time, random boundaries over hundreds of frames. A server that treats
  * a read as a message, or hopes pauses keep messages apart, fails here with the idea that broke.
+ * Lengths are tried at both ends of the 32-bit field, and clients take their time: they pause for a
+ * second mid-frame, or stop reading megabytes of replies and then read them slowly, while others
+ * must be served.
  */
 import { fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
@@ -25,6 +28,7 @@ import {
   writeOffsets,
 } from '../../wire/frames.ts';
 import { splitRandomly } from '../../expect/bytes.ts';
+import { readSlowly, sendWithPause, stopReading, untilUnreadArrives } from '../../wire/adversary.ts';
 import { describeTravel, expectFrame, expectNoMoreFrames, joinHints, plural } from '../../expect/frames.ts';
 import { kindOf } from '../../expect/kinds.ts';
 
@@ -42,6 +46,15 @@ const PIECE_GAP_MS = 12;
  * waiting for the CPU, so such a server fails on every run (4.4, 4.5, 4.8, 4.10).
  */
 const HEADER_GAP_MS = 150;
+
+/** How long a client of 4.12 stays quiet: longer than any idle timeout a server could call short. */
+const PAUSE_MS = 1000;
+/** 4.13: replies owed to client 1, how long it reads nothing, and how it reads afterwards. */
+const BACKLOG_BYTES = 6 * 1024 * 1024;
+const SILENT_MS = 1000;
+const BACKED_UP_MS = 300;
+const OTHERS_GAP_MS = 250;
+const SLOW_READ_GAP_MS = 5;
 
 // ---------------------------------------------------------------------------------------------
 // Hints: each names the framing idea that broke.
@@ -84,6 +97,19 @@ const HINT_PER_CONNECTION = t(
   '接收缓冲区要放在连接回调里面，每个 socket 一个。所有客户端共用一个缓冲区，会把慢客户端的半个帧拼进别人的数据流里；也不要为了等某个客户端的字节而等待（sleep、循环）——Node 在同一个线程里服务所有 socket。',
 );
 
+const HINT_PAUSE = t(
+  'A client may pause for seconds — in the middle of a header, in the middle of a payload, or between frames — and then go on. Keep the bytes you have and wait: no timeout that closes a connection because it is quiet or a frame is slow to complete.',
+  '客户端可能停顿好几秒——在头部中间、负载中间或者两个帧之间——然后继续发送。保留已经收到的字节，耐心等待：不要因为连接安静或者某个帧迟迟没有收完，就用超时关闭连接。',
+);
+const HINT_NOT_STUCK = t(
+  "One client that does not read its replies must not hold up anyone else. When socket.write() returns false, pause that socket alone (socket.pause() until its 'drain'); never make every client wait in one queue, or behind one flag, for that socket to drain.",
+  "一个不读取回复的客户端不能拖住其他任何人。socket.write() 返回 false 时，只暂停那一个 socket（socket.pause()，直到它的 'drain'）；不要让所有客户端排在同一个队列里、或者被同一个标志挡住，去等那个 socket 腾出空间。",
+);
+const HINT_SLOW_READER = t(
+  "A client may stop reading for a while, or read slowly; every reply must still reach it, in order. When socket.write() returns false, stop reading that client's frames (socket.pause()) and go on when it drains (socket.on('drain', () => socket.resume())). Never drop replies or the connection because writes are slow.",
+  "客户端可能暂时停止读取，或者读得很慢；每个回复仍然必须按顺序送到。socket.write() 返回 false 时，先停止读取这个客户端的帧（socket.pause()），等它腾出空间后再继续（socket.on('drain', () => socket.resume())）。不要因为写得慢就丢掉回复或断开连接。",
+);
+
 const HINT_HUNG_UP = t(
   "The server hung up without sending a single byte. If it does that the moment a client connects, that is the skeleton's socket.end(): replace it with frame handling.",
   '服务器一个字节都没发就挂断了。如果客户端一连上它就挂断，那是骨架代码里的 socket.end()：把它换成处理帧的代码。',
@@ -110,6 +136,8 @@ interface ReplyOptions {
   skeletonHint?: boolean;
   /** Frames sent right after this one, to recognise several frames answered as one. */
   following?: readonly Buffer[];
+  /** When a reply stops part-way (default: reply to whole frames only, and send all of it). */
+  hintCutShort?: Text;
 }
 
 function expectedFrame(payload: Buffer): Text {
@@ -135,7 +163,7 @@ async function expectReply(conn: Conn, payload: Buffer, o: ReplyOptions): Promis
       hungUp: o.skeletonHint !== false ? HINT_HUNG_UP : undefined,
       closedBeforeSending: HINT_CLOSED_AT_ONCE,
       partialHeader: HINT_HEADER,
-      payloadCutShort: joinHints(t('Reply only when the whole frame has arrived, and send the whole reply.', '等整个帧都到了再回复，并且把回复完整发出。'), HINT_SPLIT),
+      payloadCutShort: o.hintCutShort ?? joinHints(t('Reply only when the whole frame has arrived, and send the whole reply.', '等整个帧都到了再回复，并且把回复完整发出。'), HINT_SPLIT),
       byteOrder: HINT_BIG_ENDIAN,
       countsHeader: HINT_HEADER,
       merged: HINT_LOOP,
@@ -184,6 +212,49 @@ function wrongPayload(conn: Conn, payload: Buffer, got: Buffer, o: ReplyOptions)
     conn,
     reproduce: reproduceWrites(conn),
   });
+}
+
+/**
+ * After a header announcing `n` > 1 MiB: no more bytes, and the connection closes within CLOSE_MS.
+ * (Replies to earlier frames on it have been read already.)
+ */
+async function expectRefused(conn: Conn, n: number): Promise<void> {
+  const { data, how } = await conn.readToEnd(CLOSE_MS);
+  const over = n === MAX_PAYLOAD + 1 ? t(', one over the limit', '，比上限多 1 字节') : t(`, ${n >= 2 ** 31 ? 'at the top of the 32-bit range' : 'far over the limit'}`, `，${n >= 2 ** 31 ? '接近 32 位范围的顶端' : '远超上限'}`);
+  // A length with the top bit set, read as a signed number, is negative: it passes "n > MAX".
+  const signed = n >= 2 ** 31 ? n - 2 ** 32 : undefined;
+  const hint =
+    signed === undefined
+      ? HINT_LIMIT
+      : t(
+          `${HINT_LIMIT.en} Read the length unsigned: ${hex(frameHeader(n))} is ${n} with readUInt32BE, but ${signed} with readInt32BE — or with (b[0] << 24) | …, since JavaScript's bit operators work on signed 32-bit numbers (add >>> 0). A negative length passes "length > MAX".`,
+          `${HINT_LIMIT.zh}长度要按无符号数读取：${hex(frameHeader(n))} 用 readUInt32BE 读是 ${n}，用 readInt32BE 读却是 ${signed}——用 (b[0] << 24) | … 拼也一样，因为 JavaScript 的位运算按有符号 32 位整数计算（要再 >>> 0）。负数的长度能通过 “length > MAX” 的检查。`,
+        );
+  if (data.length > 0) {
+    fail({
+      summary: t(
+        `after a header announcing ${n} bytes (${hex(frameHeader(n))})${over.en}, the server sent ${data.length} more bytes instead of just closing: ${escapeBytes(data, 32)}`,
+        `收到声明 ${n} 字节（${hex(frameHeader(n))}）${over.zh}的头部后，服务器没有直接关闭，而是又发了 ${data.length} 字节：${escapeBytes(data, 32)}`,
+      ),
+      expected: t('no reply to the oversize frame: the connection closes', '不回复超限帧：直接关闭连接'),
+      hint,
+      conn,
+      reproduce: reproduceWrites(conn),
+    });
+  }
+  if (how === 'open') {
+    fail({
+      kind: 'not-closed',
+      summary: t(
+        `the header announced ${n} bytes (${hex(frameHeader(n))})${over.en}, and ${formatMs(CLOSE_MS)} later the connection was still open: the server is waiting for a payload it must refuse`,
+        `头部声明了 ${n} 字节（${hex(frameHeader(n))}）${over.zh}，而 ${formatMs(CLOSE_MS)} 之后连接仍然开着：服务器在等一个本该拒绝的负载`,
+      ),
+      expected: t(`the server closes the connection within ${formatMs(CLOSE_MS)} of the header`, `收到头部后 ${formatMs(CLOSE_MS)} 内服务器关闭连接`),
+      hint,
+      conn,
+      reproduce: reproduceWrites(conn),
+    });
+  }
 }
 
 function textPayload(rng: { word(): string }, label: string): Buffer {
@@ -361,9 +432,9 @@ const checks: Check[] = [
   },
   {
     id: '4.7',
-    title: t('a header 1 byte over the limit: close, serve others', '头部声明超出上限 1 字节：立即关闭，照常服务他人'),
+    title: t('headers over the limit, up to 2^32 − 1: close, serve others', '超出上限的头部（直到 2^32 − 1）：立即关闭，照常服务他人'),
     points: 2,
-    timeoutMs: 6000,
+    timeoutMs: 10000,
     async run(ctx) {
       const first = textPayload(ctx.rng, 'a fine frame');
       const tooBig = MAX_PAYLOAD + 1;
@@ -380,32 +451,7 @@ const checks: Check[] = [
           '超限帧之前的帧仍然要回复：用 socket.destroySoon() 或 socket.end() 关闭，它们会先把已写出的数据发完——不要用 socket.destroy()。',
         ),
       });
-      const { data, how } = await conn.readToEnd(CLOSE_MS);
-      if (data.length > 0) {
-        fail({
-          summary: t(
-            `after a header announcing ${tooBig} bytes (${hex(frameHeader(tooBig))}), one over the limit, the server sent ${data.length} more bytes instead of just closing: ${escapeBytes(data, 32)}`,
-            `收到声明 ${tooBig} 字节（${hex(frameHeader(tooBig))}，超出上限 1 字节）的头部后，服务器没有直接关闭，而是又发了 ${data.length} 字节：${escapeBytes(data, 32)}`,
-          ),
-          expected: t('no reply to the oversize frame: the connection closes', '不回复超限帧：直接关闭连接'),
-          hint: HINT_LIMIT,
-          conn,
-          reproduce: reproduceWrites(conn),
-        });
-      }
-      if (how === 'open') {
-        fail({
-          kind: 'not-closed',
-          summary: t(
-            `the header announced ${tooBig} bytes (${hex(frameHeader(tooBig))}), one over the 1 MiB limit, and ${formatMs(CLOSE_MS)} later the connection was still open: the server is waiting for a payload it must refuse`,
-            `头部声明了 ${tooBig} 字节（${hex(frameHeader(tooBig))}），比 1 MiB 上限多 1 字节，而 ${formatMs(CLOSE_MS)} 之后连接仍然开着：服务器在等一个本该拒绝的负载`,
-          ),
-          expected: t(`the server closes the connection within ${formatMs(CLOSE_MS)} of the header`, `收到头部后 ${formatMs(CLOSE_MS)} 内服务器关闭连接`),
-          hint: HINT_LIMIT,
-          conn,
-          reproduce: reproduceWrites(conn),
-        });
-      }
+      await expectRefused(conn, tooBig);
       // Closed (FIN or reset — either is a refusal). Now the server must still serve others.
       const survive = t(
         "Refusing a frame means closing that one socket. Don't throw, call process.exit() or server.close(): one bad client must not take the server down.",
@@ -435,6 +481,17 @@ const checks: Check[] = [
         hintClosed: survive,
         skeletonHint: false,
       });
+      // The far end of the field, each on a connection of its own. 2^32 − 1 comes before 2^31: read
+      // as a signed number it is −1, which such a server tends to answer at once; −2^31 can send it
+      // into a loop that never ends, and the check would only see it hang.
+      const extremes = [0xffffffff, 0x80000000, ctx.rng.int(0x80000001, 0xfffffffe), 0x7fffffff];
+      for (const [k, n] of extremes.entries()) {
+        const c = await ctx.connect(`client ${k + 3} (announces ${n} bytes)`);
+        // The header alone: the server must refuse it without waiting for a payload.
+        await c.send(frameHeader(n));
+        await expectRefused(c, n);
+        c.abort();
+      }
     },
   },
   {
@@ -664,6 +721,160 @@ const checks: Check[] = [
           }
         }),
       );
+    },
+  },
+  {
+    id: '4.12',
+    title: t('pauses of a second inside a header, inside a payload and between frames', '在头部中间、负载中间和两个帧之间停顿一秒'),
+    points: 2,
+    timeoutMs: 7000,
+    async run(ctx) {
+      const { rng } = ctx;
+      // Inputs first, so the order in which the clients run cannot change them.
+      const a1 = rng.bytes(rng.int(20, 200));
+      const a2 = textPayload(rng, 'client 1, after its pause');
+      const headerCut = rng.int(1, 3);
+      const b = rng.bytes(rng.int(300, 3000));
+      const payloadCut = HEADER_BYTES + rng.int(1, b.length - 1);
+      const c1 = textPayload(rng, 'client 3, before its pause');
+      const c2 = textPayload(rng, 'client 3, after its pause');
+      const pause = formatMs(PAUSE_MS);
+      await Promise.all([
+        (async () => {
+          const conn = await ctx.connect('client 1 (pauses inside a header)');
+          const sending = sendWithPause(conn, Buffer.concat([encodeFrame(a1), encodeFrame(a2)]), headerCut, PAUSE_MS);
+          sending.catch(() => {});
+          const what = (i: number, p: Buffer): Text => t(
+            `client 1: the reply to frame ${i} (${plural(p.length, 'byte')}); the client sent ${plural(headerCut, 'header byte')}, paused ${pause}, then the rest of the frame and a second one in one write`,
+            `客户端 1：对第 ${i} 帧（${p.length} 字节）的回复；客户端先发了头部的 ${headerCut} 字节，停顿 ${pause}，再在一次写入里发出这个帧的其余部分和第二个帧`,
+          );
+          await expectReply(conn, a1, { what: what(1, a1), timeoutMs: PAUSE_MS + REPLY_MS, hintSilent: HINT_SPLIT, hintClosed: HINT_PAUSE, skeletonHint: false });
+          await expectReply(conn, a2, { what: what(2, a2), timeoutMs: NEXT_MS, hintSilent: HINT_LOOP, hintClosed: HINT_PAUSE, hintWrong: HINT_LOOP, skeletonHint: false });
+          await sending;
+        })(),
+        (async () => {
+          const conn = await ctx.connect('client 2 (pauses inside a payload)');
+          const sending = sendWithPause(conn, encodeFrame(b), payloadCut, PAUSE_MS);
+          sending.catch(() => {});
+          await expectReply(conn, b, {
+            what: t(
+              `client 2: the reply to a ${b.length}-byte frame; the client sent its header and ${plural(payloadCut - HEADER_BYTES, 'payload byte')}, paused ${pause}, then the rest`,
+              `客户端 2：对一个 ${b.length} 字节帧的回复；客户端先发了头部和 ${payloadCut - HEADER_BYTES} 个负载字节，停顿 ${pause}，再发出其余部分`,
+            ),
+            timeoutMs: PAUSE_MS + REPLY_MS,
+            hintSilent: HINT_SPLIT,
+            hintClosed: HINT_PAUSE,
+            hintWrong: HINT_SPLIT,
+            skeletonHint: false,
+          });
+          await sending;
+        })(),
+        (async () => {
+          const conn = await ctx.connect('client 3 (quiet between frames)');
+          await conn.send(encodeFrame(c1));
+          await expectReply(conn, c1, { what: t('client 3: the reply to its first frame', '客户端 3：对它第一个帧的回复'), timeoutMs: REPLY_MS, hintSilent: HINT_STREAM });
+          conn.note(t(`stays quiet for ${pause}, then sends another frame`, `安静 ${pause}，然后再发一个帧`));
+          await conn.pause(PAUSE_MS);
+          await conn.send(encodeFrame(c2)).catch(() => {});
+          await expectReply(conn, c2, {
+            what: t(`client 3: the reply to a frame sent after ${pause} of quiet on the connection`, `客户端 3：连接安静 ${pause} 之后发送的帧的回复`),
+            timeoutMs: REPLY_MS,
+            hintSilent: HINT_PAUSE,
+            hintClosed: HINT_PAUSE,
+            skeletonHint: false,
+          });
+        })(),
+      ]);
+    },
+  },
+  {
+    id: '4.13',
+    title: t('6 MiB of replies to a client that stops reading, then reads slowly; others served meanwhile', '向一个先停止读取、再慢慢读的客户端回复 6 MiB；同时照常服务其他人'),
+    points: 3,
+    timeoutMs: 20000,
+    async run(ctx) {
+      const { rng } = ctx;
+      // Big frames of different lengths, a small one after each: more than the kernel's buffers
+      // between us hold (about 4 MB on Linux loopback), so the server must keep replies — or stop
+      // reading this client — until the client reads again.
+      // Each big payload is a window of one random block, rotated: as good as fresh dice for
+      // telling replies apart, at a sixth of the cost (6 MiB of dice block the grader for ~70 ms).
+      const block = rng.bytes(MAX_PAYLOAD);
+      const payloads: Buffer[] = [];
+      let total = 0;
+      while (total < BACKLOG_BYTES) {
+        const at = rng.int(1, MAX_PAYLOAD - 1);
+        const big = Buffer.concat([block.subarray(at), block.subarray(0, at)]).subarray(0, rng.int(MAX_PAYLOAD / 2, MAX_PAYLOAD));
+        payloads.push(big, textPayload(rng, `client 1, small frame ${payloads.length + 2}`));
+        total += big.length;
+      }
+      payloads.push(textPayload(rng, `client 1, small frame ${payloads.length + 1}`));
+      // One write per frame, but the last two small ones together: the stream ends with two frames
+      // in one read whatever the timing, so a server that answers one frame per read is always
+      // left owing one (rather than only when the reads happened to fall that way).
+      const frames = payloads.map(encodeFrame);
+      const writes = [...frames.slice(0, -2), Buffer.concat(frames.slice(-2))];
+      const others = Array.from({ length: 3 }, (_, k) => Array.from({ length: 3 }, (_, i) => textPayload(rng, `client ${k + 2}, frame ${i + 1}`)));
+      const mib = (total / 1024 / 1024).toFixed(1);
+
+      const slow = await ctx.connect('client 1 (stops reading, then reads slowly)');
+      stopReading(slow);
+      let settled = false;
+      const writing = slow.sendChunks(writes).finally(() => (settled = true));
+      writing.catch(() => {});
+      // Once replies are arriving, wait until the server has taken all of client 1's frames, or has
+      // stopped taking them (pausing a client whose replies back up is right), and a little more:
+      // from then on the server holds replies it cannot send, whatever it does about it.
+      if (await untilUnreadArrives(slow, REPLY_MS)) {
+        const since = Date.now();
+        let unsent = -1;
+        let still = 0;
+        while (!settled && still < 10 && Date.now() - since < SILENT_MS) {
+          await ctx.sleep(10);
+          still = slow.unsent > 0 && slow.unsent === unsent ? still + 1 : 0;
+          unsent = slow.unsent;
+        }
+        await ctx.sleep(BACKED_UP_MS);
+        await Promise.all(
+          others.map(async (mine, k) => {
+            const conn = await ctx.connect(`client ${k + 2}`);
+            for (const [i, p] of mine.entries()) {
+              // Spread over half a second: a server that gets stuck behind client 1 only after a
+              // while (a queue that reaches client 1's replies late) is caught all the same.
+              if (i > 0) await ctx.sleep(OTHERS_GAP_MS);
+              await conn.send(encodeFrame(p));
+              await expectReply(conn, p, {
+                what: t(
+                  `client ${k + 2}: the reply to frame ${i + 1} of ${mine.length}, sent while client 1 was not reading its ${mib} MiB of replies`,
+                  `客户端 ${k + 2}：对第 ${i + 1}/${mine.length} 帧的回复（发送时客户端 1 没有读取它那 ${mib} MiB 的回复）`,
+                ),
+                timeoutMs: REPLY_MS,
+                hintSilent: HINT_NOT_STUCK,
+                hintWrong: HINT_PER_CONNECTION,
+              });
+            }
+            conn.abort();
+          }),
+        );
+        await ctx.sleep(Math.max(0, since + SILENT_MS - Date.now()));
+      }
+      const reader = readSlowly(slow, SLOW_READ_GAP_MS);
+      for (const [i, p] of payloads.entries()) {
+        await expectReply(slow, p, {
+          what: t(
+            `client 1: the reply to frame ${i + 1} of ${payloads.length} (${plural(p.length, 'byte')}); the client sent ${mib} MiB of frames, read nothing for ${formatMs(SILENT_MS)}, then read slowly`,
+            `客户端 1：对第 ${i + 1}/${payloads.length} 帧（${p.length} 字节）的回复；客户端发出 ${mib} MiB 的帧，${formatMs(SILENT_MS)} 内什么都没读，然后慢慢读`,
+          ),
+          timeoutMs: 6000,
+          hintSilent: HINT_SLOW_READER,
+          hintClosed: HINT_SLOW_READER,
+          hintCutShort: HINT_SLOW_READER,
+          hintWrong: HINT_SLOW_READER,
+          skeletonHint: false,
+        });
+      }
+      await reader.stop();
+      await writing;
     },
   },
 ];
