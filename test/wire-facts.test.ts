@@ -86,6 +86,8 @@ describe('previews count what really went over the wire', () => {
     const port = (server.address() as net.AddressInfo).port;
     try {
       const conn = await Conn.open({ host: '127.0.0.1', port, label: 'client 3 (resets)' });
+      // The name a check can write into its own messages, in both languages.
+      expect(conn.name).toEqual(t('client 3 (resets)', '客户端 3（会重置连接）'));
       const size = 1024 * 1024 + 7;
       await conn.send(Buffer.alloc(size, 0x7a));
       conn.end();

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { t, type Text } from '../i18n.ts';
+import { connectionText } from './labels.ts';
 
 export type WireEvent =
   | { at: number; kind: 'connect' }
@@ -58,8 +59,10 @@ const KEEP_FOR_DISPLAY = 64 * 1024;
 export class Conn {
   /** The name reports show, in every language the check gave it (report/sections.ts says it). */
   readonly labelText: string | Text;
-  /** The name in English, for messages that checks write themselves. */
+  /** The name in English (a label given as Text: its English). */
   readonly label: string;
+  /** The name in every language, for messages a check writes: `${conn.name.zh}` in the Chinese one. */
+  readonly name: Text;
   readonly events: WireEvent[] = [];
   readonly started = Date.now();
   /** Total bytes sent and received, whatever the display cap. */
@@ -82,6 +85,7 @@ export class Conn {
   ) {
     this.labelText = label;
     this.label = typeof label === 'string' ? label : label.en;
+    this.name = connectionText(label);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.record({ kind: 'fin-received' });
