@@ -71,6 +71,8 @@ interface CheckRun {
   crashed: boolean;
   /** The server closed or reset one of the check's connections (a crash does that, among others). */
   sawClose: boolean;
+  /** Connections still open when the check ended: what "its clients leaving" closes. */
+  openAtEnd: number;
   conns: Conn[];
   /** Closes the check's connections (a replay keeps them open to see what their leaving does). */
   leave(): void;
@@ -107,7 +109,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     }
   };
   const run = async (check: Check, on: RunningServer | undefined, how: RunHow = {}): Promise<CheckRun> =>
-    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, sawClose: false, conns: [], leave() {} };
+    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {} };
   // A result is reported one check late: a crash seen during the next check may still turn out to
   // be this one's (its last request, or its clients leaving, took the server down).
   let held: CheckResult | undefined;
@@ -159,7 +161,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       if (server && leavingKills && !current.crashed && server.alive) {
         await Promise.race([server.exited, sleep(AFTERMATH_MS, undefined, { ref: false })]);
         if (!server.alive && !server.stoppedByGrader) {
-          result = chargeCrash(result, { how: 'clients-left', replayed: false, exit: server.exitInfo!, output: server.outputTail(12), conns: current.conns, exitedAt: server.exitedAt! }, track);
+          // With nothing left open to close, it was not the leaving: the last request did it.
+          const how = current.openAtEnd > 0 ? 'clients-left' : 'last-request';
+          result = chargeCrash(result, { how, replayed: false, exit: server.exitInfo!, output: server.outputTail(12), conns: current.conns, exitedAt: server.exitedAt! }, track);
         }
       }
       if (restarted && !result.passed && result.failure) {
@@ -196,7 +200,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   };
 }
 
-/** What a replay found: the previous check's own doing took the server down. */
+/** What took the server down when it was a check's own doing, found after the check had finished. */
 interface Blame {
   how: 'during' | 'last-request' | 'clients-left';
   /** Seen in a replay on a fresh server (rather than right after the check itself). */
@@ -425,6 +429,9 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   const sawClose = await noticeExit(server, conns, failure?.kind, how.last ?? false);
   const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
   if (crashed) failure = crashFailure(server, conns, failure, track);
+  // Gone already: we dropped it, or it was reset, or both sides sent their FIN.
+  const gone = (c: Conn): boolean => c.closed !== undefined && (c.closed !== 'fin' || c.events.some((e) => e.kind === 'fin-sent'));
+  const openAtEnd = conns.filter((c) => !gone(c)).length;
   const leave = (): void => {
     controller.abort();
     for (const c of conns) c.abort();
@@ -443,6 +450,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     },
     crashed,
     sawClose,
+    openAtEnd,
     conns,
     leave,
   };
