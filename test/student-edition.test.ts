@@ -247,6 +247,7 @@ describe('the student edition', () => {
 
   it('cuts teacher-only parts and finds links and scripts the edition lacks', () => {
     expect(withoutTeacherParts('a\n<!-- teacher-only -->\nsecret\n<!-- /teacher-only -->\nb\n')).toBe('a\nb\n');
+    expect(withoutTeacherParts('npm install\nnpm run grade 1\nnpm test   # ours\nnpm run -s bench\n')).toBe('npm install\nnpm run grade 1\n');
     expect(() => withoutTeacherParts('a\n<!-- teacher-only -->\nsecret\n')).toThrow(/never closed/);
     const files = new Set(['README.md', 'exercises/01-x/server.ts', 'static/index.html']);
     expect(docProblems('README.md', '[ok](exercises/01-x/server.ts) [dir](static) [web](https://x.org) [anchor](#stages)', files, {})).toEqual([]);

@@ -126,7 +126,15 @@ function describeChange(change: string): string {
   return `${what} ${rest.join(' ')}`;
 }
 
-/** Cuts every `<!-- teacher-only -->` … `<!-- /teacher-only -->` block (marker lines included). */
+/** A command line that runs a script the edition does not have (`npm test`, `npm run bench`, …). */
+const runsTeacherScript = (line: string): boolean =>
+  TEACHER_SCRIPTS.some((s) => new RegExp(`^\\s*npm (?:run(?:-script)? (?:-s )?)?${s.replace(':', '\\:')}(?:\\s|$)`).test(line));
+
+/**
+ * Cuts every `<!-- teacher-only -->` … `<!-- /teacher-only -->` block (marker lines included), and
+ * every line that runs a script the edition leaves out — such as the `npm test` of the kit's
+ * first commands, which a student's copy has no tests for.
+ */
 export function withoutTeacherParts(text: string): string {
   const out: string[] = [];
   let inside = 0;
@@ -138,7 +146,7 @@ export function withoutTeacherParts(text: string): string {
     } else if (marker === TEACHER_ONLY_END) {
       if (!inside) throw new Error(`line ${i + 1}: ${TEACHER_ONLY_END} without ${TEACHER_ONLY_START}`);
       inside = 0;
-    } else if (!inside) out.push(line);
+    } else if (!inside && !runsTeacherScript(line)) out.push(line);
   });
   if (inside) throw new Error(`line ${inside}: ${TEACHER_ONLY_START} is never closed`);
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
