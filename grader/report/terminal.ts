@@ -128,13 +128,18 @@ function painter(key: SectionKey, c: Colors): (line: string) => string {
 function renderRepeat(r: CheckResult, same: string, opts: TerminalOptions, c: Colors): string {
   const s = (x: Text | string): string => say(x, opts.lang);
   const kind = s(FAILURE_KIND_LABEL[r.failure!.kind]);
-  return c.red(`✘ ${r.id} ${s(r.title)}`) + c.dim(`  (${kind})`) + s(t(` — same cause as ${same}`, `——原因同 ${same}`));
+  const tail = `  (${kind})` + s(t(` — same cause as ${same}`, `——原因同 ${same}`));
+  const title = truncate(s(r.title), Math.max(10, opts.width - displayWidth(`✘ ${r.id} `) - displayWidth(tail)));
+  return c.red(`✘ ${r.id} ${title}`) + c.dim(tail);
 }
 
 function renderFailure(r: CheckResult, opts: TerminalOptions, c: Colors): string[] {
   const view = failureSections(r, opts.lang, { runByHand: opts.runByHand })!;
   const out: string[] = [];
-  out.push(c.red(c.bold(`✘ ${r.id} ${view.title}`)) + c.dim(`  (${view.kindLabel})`));
+  // The heading stays on one line: the title gives way, as it does in the check list.
+  const kind = `  (${view.kindLabel})`;
+  const title = truncate(view.title, Math.max(10, opts.width - displayWidth(`✘ ${r.id} `) - displayWidth(kind)));
+  out.push(c.red(c.bold(`✘ ${r.id} ${title}`)) + c.dim(kind));
   // Every failure lines up on the same column, whichever sections it has.
   const labelWidth = Math.max(...SECTION_KEYS.map((k) => displayWidth(say(SECTION_LABEL[k], opts.lang)))) + 2;
   for (const section of view.sections) {
