@@ -177,7 +177,8 @@ for (const stage of stages) {
         if (r.crashes !== 0) failures.push(`seed ${seed}: crashed in ${r.crashes} checks`);
       });
       expect(failures.join('\n')).toBe('');
-    });
+      // Twenty gradings of up to ~5 s each (stages 7 and 8), two at a time, on a loaded machine.
+    }, 400_000);
 
     it('the untouched skeleton starts, then fails every check fast', async () => {
       const started = Date.now();
