@@ -318,16 +318,16 @@ function lastClientAction(conns: Conn[], exitedAt: number | undefined): { conn: 
     }
   }
   if (!best) return undefined;
-  const who = best.conn.label;
+  const who = best.conn.name;
   const e = best.event;
   const did =
     e.kind === 'send'
-      ? t(`${who} sent ${bytes(e.size)}${e.bytes.length ? `: ${escapeBytes(e.bytes, 60)}` : ''}`, `${who} 发送了 ${e.size} 字节${e.bytes.length ? `：${escapeBytes(e.bytes, 60)}` : ''}`)
+      ? t(`${who.en} sent ${bytes(e.size)}${e.bytes.length ? `: ${escapeBytes(e.bytes, 60)}` : ''}`, `${who.zh} 发送了 ${e.size} 字节${e.bytes.length ? `：${escapeBytes(e.bytes, 60)}` : ''}`)
       : e.kind === 'fin-sent'
-        ? t(`${who} half-closed its side (FIN)`, `${who} 半关闭了自己这一侧（FIN）`)
+        ? t(`${who.en} half-closed its side (FIN)`, `${who.zh} 半关闭了自己这一侧（FIN）`)
         : e.kind === 'reset-sent'
-          ? t(`${who} reset its connection (RST)`, `${who} 重置了连接（RST）`)
-          : t(`${who} connected`, `${who} 连上了服务器`);
+          ? t(`${who.en} reset its connection (RST)`, `${who.zh} 重置了连接（RST）`)
+          : t(`${who.en} connected`, `${who.zh} 连上了服务器`);
   return { conn: best.conn, did };
 }
 

@@ -42,6 +42,7 @@ Teachers (docs/teachers.md):
   --jobs <n>          students graded at once (default: the number of cores)
   --out <dir>         where gradebook.csv, results.json and report.html go (default: grades/<time>)
   --only <ids>        regrade only these students, e.g. --only alice,bob (updates --out)
+  --resume            finish an interrupted run: grade the students its --out lacks
   --gradebook <f>     plain (default), canvas, moodle — a comma list; one CSV file each
   --shard <i/n>       grade part i of n of the class (needs --seed); then join the parts with
   --merge <dirs…>     npm run grade -- --merge OUT1 OUT2 … --out DIR
@@ -81,6 +82,7 @@ Exit codes: 0 all passed, 1 some check failed, 2 bad command line, 3 the server 
   --jobs <n>          同时评测的学生数（默认等于 CPU 核数）
   --out <文件夹>      gradebook.csv、results.json 和 report.html 的输出位置（默认 grades/<时间>）
   --only <编号>       只重新评测这些学生，例如 --only alice,bob（更新 --out 中的结果）
+  --resume            接着完成被中断的评测：只评测 --out 里还没有的学生
   --gradebook <格式>  plain（默认）、canvas、moodle，可用逗号分隔；每种格式一个 CSV 文件
   --shard <i/n>       只评测全班的第 i 份（共 n 份，需要 --seed）；之后用下面的命令合并各份
   --merge <文件夹…>   npm run grade -- --merge OUT1 OUT2 … --out DIR

@@ -90,6 +90,8 @@ export interface ClassPlan {
   seed?: string;
   /** --shard i/n: grade part i of n of the roster. */
   shard?: string;
+  /** --resume: grade the students an interrupted run (results.json in --out) did not get to. */
+  resume?: boolean;
 }
 
 export interface HintPlan {
@@ -145,6 +147,7 @@ const gradeOptions = {
   gradebook: { type: 'string', multiple: true },
   shard: { type: 'string' },
   merge: { type: 'boolean' },
+  resume: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -181,7 +184,7 @@ function gradePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
       if (values.class !== undefined || values.roster !== undefined) {
         throw new UsageError(t('--merge joins graded shards: give it their --out folders, without --class or --roster', '--merge 用于合并已评测的分片：请给出各分片的 --out 文件夹，不要同时用 --class 或 --roster'));
       }
-      const stray = ([...NOT_FOR_CLASS, 'stages', 'jobs', 'only', 'seed', 'shard'] as const).find((k) => values[k] !== undefined && values[k] !== false);
+      const stray = ([...NOT_FOR_CLASS, 'stages', 'jobs', 'only', 'seed', 'shard', 'resume'] as const).find((k) => values[k] !== undefined && values[k] !== false);
       if (stray) throw new UsageError(t(`--${stray} does not apply to --merge`, `--${stray} 不能与 --merge 一起使用`));
       if (positionals.length === 0) {
         throw new UsageError(t('--merge needs the folders the shards wrote, e.g. npm run grade -- --merge shard-1 shard-2 shard-3 --out grades/all', '--merge 需要各分片写出的文件夹，例如 npm run grade -- --merge shard-1 shard-2 shard-3 --out grades/all'));
@@ -201,6 +204,12 @@ function gradePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
       if (values.shard !== undefined && values.seed === undefined) {
         throw new UsageError(t('--shard needs --seed N: every shard must grade with the same class seed (e.g. --seed 2026)', '--shard 需要 --seed N：每个分片都必须用同一个班级种子评测（例如 --seed 2026）'));
       }
+      if (values.resume && values.only !== undefined) {
+        throw new UsageError(t('--resume grades everyone an interrupted run did not get to; --only names students itself — use one of them', '--resume 会评测被中断的评测没评到的所有人；--only 则自己指定学生——二者选一'));
+      }
+      if (values.resume && values.out === undefined) {
+        throw new UsageError(t('--resume needs the --out folder of the run to finish', '--resume 需要给出要接着完成的那次评测的 --out 文件夹'));
+      }
       if (values.shard !== undefined && values.only !== undefined) {
         throw new UsageError(t('--only regrades students in a whole run\'s --out folder; it does not combine with --shard', '--only 用于在整班评测的 --out 文件夹里重评部分学生，不能与 --shard 一起使用'));
       }
@@ -216,9 +225,10 @@ function gradePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
         only: values.only,
         seed: values.seed,
         shard: values.shard,
+        resume: values.resume,
       };
     }
-    const classOnly = (['stages', 'jobs', 'out', 'only', 'gradebook', 'shard'] as const).find((k) => values[k] !== undefined);
+    const classOnly = (['stages', 'jobs', 'out', 'only', 'gradebook', 'shard', 'resume'] as const).find((k) => values[k] !== undefined);
     if (classOnly) throw new UsageError(t(`--${classOnly} is for class grading: add --class DIR or --roster FILE`, `--${classOnly} 用于班级评测：请加上 --class DIR 或 --roster FILE`));
     if (values.format !== undefined && !['terminal', 'json', 'github'].includes(values.format)) {
       throw new UsageError(t(`--format takes terminal, json or github, got '${values.format}'`, `--format 只能是 terminal、json 或 github，收到的是 '${values.format}'`));

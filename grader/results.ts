@@ -102,6 +102,8 @@ export interface ClassResult {
   rosterColumns?: string[];
   /** Set when this is one part of a class graded in shards (`--shard i/n`); `--merge` joins the parts. */
   shard?: ShardInfo;
+  /** Set while the run is still going (results.json is saved after every student): `--resume` finishes it. */
+  unfinished?: boolean;
 }
 
 export interface ShardInfo {

@@ -5,7 +5,7 @@
  * costs its time bound and gains nothing.
  */
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -426,6 +426,59 @@ describe('determinism and the command line', () => {
     expect(csv.find((row) => row[0] === 'ben')![2]).toBe(String(ben.maxScore));
     expect(processesTagged(tag)).toEqual([]);
   }, 300_000);
+
+  it('checks --out before grading: a folder that cannot be written is one line and exit 2, at once', async () => {
+    // /proc exists and nobody, root included, can create a file in it.
+    const started = Date.now();
+    const r = await run(['--class', 'class', '--stages', String(first.number), '--out', '/proc']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^socklab: --out \/proc: cannot write in this folder \(\w+\); choose another --out$/);
+    expect(Date.now() - started).toBeLessThan(20_000); // nothing was graded first (a grading takes far longer)
+  }, 60_000);
+
+  it('saves results.json after every student: a run cut short by Ctrl-C loses nothing, and --resume grades the rest', async () => {
+    const tag = newTag();
+    const out = path.join(tmp, 'grades/cut');
+    const file = path.join(out, 'results.json');
+    const child = execa('node', [path.join(repoRoot, 'grader/bin.mjs'), '--class', 'class', '--stages', String(first.number), '--jobs', '1', '--out', 'grades/cut', '--seed', '9'], {
+      cwd: tmp, reject: false, env: { SOCKLAB_TEST_TAG: tag, LANG: 'en_US.UTF-8' }, stdin: 'ignore', timeout: 300_000,
+    });
+    // Wait for the first student's result on disk, then interrupt the run.
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(file), 'results.json was not written while the class was being graded').toBe(true);
+    child.kill('SIGINT');
+    await child;
+    const cut = JSON.parse(readFileSync(file, 'utf8'));
+    expect(cut.unfinished).toBe(true);
+    expect(cut.students.length).toBeGreaterThanOrEqual(1);
+    expect(cut.students.length).toBeLessThan(3);
+    expect(processesTagged(tag)).toEqual([]);
+
+    const resumed = await run(['--class', 'class', '--stages', String(first.number), '--out', 'grades/cut', '--resume'], { SOCKLAB_TEST_TAG: tag });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`^\\[${3 - cut.students.length}/${3 - cut.students.length}\\] `, 'm')); // only the rest was graded
+    const done = JSON.parse(readFileSync(file, 'utf8'));
+    expect(done.unfinished).toBeUndefined();
+    expect(done.classSeed).toBe(9);
+    expect(done.students.map((s: { id: string }) => s.id)).toEqual(['ana', 'ben', 'cai']);
+    expect(done.students[0]).toEqual(cut.students[0]); // what was saved is kept as it was
+    expect(existsSync(path.join(out, 'gradebook.csv'))).toBe(true);
+    const again = await run(['--class', 'class', '--stages', String(first.number), '--out', 'grades/cut', '--resume']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/Nothing left to grade/);
+    expect(processesTagged(tag)).toEqual([]);
+  }, 300_000);
+
+  it('refuses a damaged results.json with one line, not a TypeError', async () => {
+    mkdirSync(path.join(tmp, 'grades/damaged'), { recursive: true });
+    writeFileSync(path.join(tmp, 'grades/damaged/results.json'), JSON.stringify({ format: 'socklab-class-results', version: 1, classSeed: 3, stages: [] }));
+    for (const extra of [['--only', 'ana'], ['--resume']]) {
+      const r = await run(['--class', 'class', '--out', 'grades/damaged', ...extra]);
+      expect(r.exitCode, extra.join(' ')).toBe(2);
+      expect(r.stderr.trim()).toMatch(/^socklab: \S*results\.json is damaged: its students or stages are missing or malformed/);
+    }
+  }, 60_000);
 
   it('reads a roster: header row, relative paths, and a missing repo graded as an error', () => {
     writeFileSync(path.join(tmp, 'roster.csv'), 'student id,repo\r\nana,class/ana\r\n"ben, B.",class/ben\r\nzoe,class/zoe\r\n');

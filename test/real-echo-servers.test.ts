@@ -46,7 +46,7 @@ describe('ports', () => {
     const mark = `/tmp/socklab-eaddrinuse-${process.pid}-${Date.now()}`;
     const command =
       `if [ ! -e ${mark} ]; then touch ${mark}; echo "Error: listen EADDRINUSE: address already in use :::{port}" >&2; exit 1; fi; ` +
-      `rm -f ${mark}; exec python3 -c 'import socket,os;s=socket.create_server(("127.0.0.1",int(os.environ["PORT"])));c,_=s.accept();c.sendall(c.recv(99))'`;
+      `rm -f ${mark}; exec python3 -c 'import socket,os;s=socket.create_server(("127.0.0.1",int(os.environ["PORT"])));\nwhile True:\n c,_=s.accept();c.sendall(c.recv(99));c.close()'`;
     const result = await grade(1, { kind: 'shell', command }, 1, { only: ['1.1'] });
     expect(result.startError).toBeUndefined();
     expect(result.passed, explainFailures(result)).toBe(true);

@@ -8,6 +8,7 @@
  *   header names, with the words its header names (the header format: fixtureHeader in helpers.ts).
  * Adding a stage or a fixture adds its tests here; only skeletonKinds below names a stage.
  */
+import { englishIn } from './zh-words.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, type ExpectStatic } from 'vitest';
@@ -98,8 +99,9 @@ async function gradeFixture(stage: Stage, name: string, expect: ExpectStatic): P
   expect(failure.kind, failure.summary.en).toBe(kind);
   expect(said(failure, 'en')).toMatch(h.says!);
   if (h.saysZh) expect(said(failure, 'zh')).toMatch(h.saysZh);
-  // Every failure it causes is told in both languages.
+  // Every failure it causes is told in both languages, and the Chinese report holds no English of its own.
   for (const c of r.checks.filter((c) => !c.passed)) expect(c.failure?.summary.zh, `${c.id} has no Chinese summary`).toMatch(/\S/);
+  expect([...new Set(englishIn(r))], `English words in the zh-CN report of ${name}`).toEqual([]);
 }
 
 describe('the registry', () => {

@@ -5,7 +5,7 @@
  * `--shard i/n` one part of it — then writes the gradebooks, results.json and report.html.
  * `--merge OUT1 OUT2 …` joins the parts' results into the whole class's files instead.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT } from '../exit-codes.ts';
@@ -80,6 +80,27 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
         `${previousFile} 包含的关卡是 ${previous.stages.map((s) => s.number).join(',')}；请用相同的 --stages 重新评测`,
       ));
     }
+    if (plan.resume) {
+      if (!previous) {
+        throw new ClassInputError(t(`--resume finishes an interrupted run: there is no results.json in ${out} to finish`, `--resume 用于接着完成被中断的评测：${out} 里没有可以接着完成的 results.json`));
+      }
+      if (previous.stages.map((s) => s.number).join(',') !== stageNumbers.join(',')) {
+        throw new ClassInputError(t(
+          `${previousFile} covers stages ${previous.stages.map((s) => s.number).join(',')}; resume with the same --stages`,
+          `${previousFile} 包含的关卡是 ${previous.stages.map((s) => s.number).join(',')}；请用相同的 --stages 接着评测`,
+        ));
+      }
+      if (plan.seed !== undefined && Number(plan.seed) !== previous.classSeed) {
+        throw new ClassInputError(t(`${previousFile} was graded with class seed ${previous.classSeed}; resume without --seed`, `${previousFile} 用的班级种子是 ${previous.classSeed}；接着评测时不要加 --seed`));
+      }
+      const done = new Set(previous.students.map((s) => s.id));
+      students = students.filter((s) => !done.has(s.id));
+      if (students.length === 0) {
+        process.stdout.write(say_(t(`Nothing left to grade: every student of this class is in ${previousFile}.\n`, `没有需要评测的了：这个班的每个学生都已在 ${previousFile} 里。\n`)));
+        if (previous.unfinished) writeClassFiles({ ...previous, unfinished: undefined }, out, { lang, gradebooks: plan.gradebooks });
+        return EXIT.passed;
+      }
+    }
     const classSeed = plan.seed !== undefined ? Number(plan.seed) : (previous?.classSeed ?? randomSeed());
     if (plan.only !== undefined) {
       const ids = plan.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -89,11 +110,7 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
       if (unknown.length) throw new ClassInputError(t(`--only: no student ${unknown.join(', ')} in this class`, `--only：这个班里没有学生 ${unknown.join('、')}`));
       students = students.filter((s) => ids.includes(s.id));
     }
-    try {
-      mkdirSync(out, { recursive: true });
-    } catch {
-      throw new ClassInputError(t(`--out ${out}: cannot create this folder`, `--out ${out}：无法创建这个文件夹`));
-    }
+    ensureWritable(out);
 
     installCleanupHandlers();
     const from = `--${source.flag} ${shellWord(source.path)}`;
@@ -102,6 +119,22 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
       ? undefined
       : (id: string): string =>
           `npm run grade -- ${from}${plan.stages ? ` --stages ${plan.stages}` : ''} --out ${shellWord(path.relative(cwd, out).startsWith('..') ? out : path.relative(cwd, out) || '.')} --only ${shellWord(id)}`;
+    /** The result with the roster's details, and with everyone an --only or --resume run did not regrade. */
+    const complete = (graded: ClassResult): ClassResult => {
+      let r = withStudentDetails(graded, students, roster.students, roster.columns);
+      if (previous && (plan.only || plan.resume)) {
+        const fresh = new Map(r.students.map((s) => [s.id, s]));
+        const current = new Map(roster.students.map((s) => [s.id, s]));
+        // Everyone else keeps their grading, with the roster's columns as they are now.
+        const keep = previous.students.filter((s) => !fresh.has(s.id)).map((s) => ({ ...s, ...infoOf(current.get(s.id), roster.columns) }));
+        const order = new Map(roster.students.map((s, i) => [s.id, i]));
+        r = {
+          ...r,
+          students: [...keep, ...r.students].sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity)),
+        };
+      }
+      return shard ? { ...r, shard } : r;
+    };
     const progress = new Progress({ total: students.length, jobs, lang, stream: process.stderr, live: Boolean(process.stderr.isTTY) });
     let result: ClassResult;
     try {
@@ -112,23 +145,14 @@ export async function runClass(plan: ClassPlan, cwd = process.cwd()): Promise<nu
         jobs,
         onStudentStart: (s) => progress.start(s.id),
         onStudentDone: (r) => progress.finish(r),
+        // Saved after every student: a crash, a full disk or Ctrl-C late in a run loses nothing,
+        // and --resume grades the rest.
+        onResults: (sofar) => saveResults({ ...complete(sofar), unfinished: true }, out),
       });
     } finally {
       progress.end();
     }
-    result = withStudentDetails(result, students, roster.students, roster.columns);
-    if (previous && plan.only) {
-      const fresh = new Map(result.students.map((s) => [s.id, s]));
-      const current = new Map(roster.students.map((s) => [s.id, s]));
-      // Everyone else keeps their grading, with the roster's columns as they are now.
-      const keep = previous.students.filter((s) => !fresh.has(s.id)).map((s) => ({ ...s, ...infoOf(current.get(s.id), roster.columns) }));
-      const order = new Map(previous.students.map((s, i) => [s.id, i]));
-      result = {
-        ...result,
-        students: [...keep, ...result.students].sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity)),
-      };
-    }
-    if (shard) result = { ...result, shard };
+    result = complete(result);
     const written = writeClassFiles(result, out, { lang, regrade, gradebooks: plan.gradebooks });
     process.stdout.write(summary(result, out, cwd, lang, written));
     return EXIT.passed;
@@ -148,16 +172,48 @@ function mergeClass(plan: ClassPlan, paths: string[], cwd: string): number {
     if (!existsSync(file)) throw new ClassInputError(t(`--merge ${shown}: no results.json in this folder`, `--merge ${shown}：这个文件夹里没有 results.json`));
     return { shown, result: readResults(file) };
   });
+  const unfinished = parts.find((p) => p.result.unfinished);
+  if (unfinished) {
+    throw new ClassInputError(t(
+      `--merge ${unfinished.shown}: that shard's run was interrupted — finish it first with --resume (same command, same --out)`,
+      `--merge ${unfinished.shown}：这个分片的评测被中断了——先用 --resume 完成它（同样的命令，同样的 --out）`,
+    ));
+  }
   const result = mergeShards(parts);
   const out = path.resolve(cwd, plan.out ?? path.join('grades', timestamp(new Date())));
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch {
-    throw new ClassInputError(t(`--out ${out}: cannot create this folder`, `--out ${out}：无法创建这个文件夹`));
-  }
+  ensureWritable(out);
   const written = writeClassFiles(result, out, { lang: plan.lang, gradebooks: plan.gradebooks });
   process.stdout.write(summary(result, out, cwd, plan.lang, written, parts.length));
   return EXIT.passed;
+}
+
+/**
+ * Creates `out` and proves it can be written, before minutes of grading: a read-only or full
+ * folder is one line (exit 2), not a stack trace at the end.
+ */
+function ensureWritable(out: string): void {
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (err) {
+    throw new ClassInputError(t(`--out ${out}: cannot create this folder (${codeOf(err)})`, `--out ${out}：无法创建这个文件夹（${codeOf(err)}）`));
+  }
+  const probe = path.join(out, `.socklab-write-test-${process.pid}`);
+  try {
+    writeFileSync(probe, 'socklab');
+    rmSync(probe, { force: true });
+  } catch (err) {
+    throw new ClassInputError(t(`--out ${out}: cannot write in this folder (${codeOf(err)}); choose another --out`, `--out ${out}：无法在这个文件夹里写入（${codeOf(err)}）；请换一个 --out`));
+  }
+}
+
+const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException)?.code ?? String(err);
+
+/** Writes results.json whole or not at all (a crash mid-write leaves the previous one). */
+function saveResults(result: ClassResult, out: string): void {
+  const file = path.join(out, 'results.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, resultsJson(result));
+  renameSync(tmp, file);
 }
 
 /** The roster's columns for one student, as a result carries them (nothing when the roster has none). */
@@ -204,7 +260,7 @@ export function writeClassFiles(
     files.push(book.file);
     warnings.push(...book.warnings);
   }
-  writeFileSync(path.join(out, 'results.json'), resultsJson(result));
+  saveResults(result, out);
   writeFileSync(path.join(out, 'report.html'), classReportHtml(result, opts));
   return { files: [...files, 'results.json', 'report.html'], warnings };
 }

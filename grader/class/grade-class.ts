@@ -43,6 +43,11 @@ export interface ClassOptions {
   env?: Record<string, string>;
   onStudentStart?(student: StudentRepo): void;
   onStudentDone?(result: StudentResult): void;
+  /**
+   * After each student: the class so far (the students graded yet, in roster order), so the caller
+   * can save it at once and an interrupted run loses nothing.
+   */
+  onResults?(sofar: ClassResult): void;
 }
 
 export function stageInfo(stage: Stage, includeTeacherOnly: boolean): StageInfo {
@@ -146,6 +151,17 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
     };
   };
 
+  const snapshot = (): ClassResult => ({
+    classSeed: opts.classSeed,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    jobs,
+    limits,
+    sandbox: info,
+    stages: opts.stages.map((s) => stageInfo(s, includeTeacherOnly)),
+    students: opts.students.flatMap((s) => results.get(s.id) ?? []),
+  });
+
   try {
     await Promise.all(
       lanes.map(async (lane) => {
@@ -154,6 +170,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
           const r = await gradeStudent(s, lane);
           results.set(s.id, r);
           opts.onStudentDone?.(r);
+          opts.onResults?.(snapshot());
         }
       }),
     );
@@ -163,16 +180,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
     rmSync(baseTmp, { recursive: true, force: true });
     untrackTempDir(baseTmp);
   }
-  return {
-    classSeed: opts.classSeed,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    jobs,
-    limits,
-    sandbox: info,
-    stages: opts.stages.map((s) => stageInfo(s, includeTeacherOnly)),
-    students: opts.students.map((s) => results.get(s.id)!),
-  };
+  return snapshot();
 }
 
 /** A stage that could not run at all: every check failed with the same reason. */

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { track, untrack } from '../runner/processes.ts';
 import { TEST_TAG } from '../runner/server.ts';
 import type { CheckResult, StageResult } from '../types.ts';
 import type { FromWorker, StageJob } from './protocol.ts';
@@ -67,7 +68,15 @@ export class Lane {
     const child = spawn(argv[0]!, argv.slice(1), {
       env: scrubbedEnv({ ...this.opts.env, TMPDIR: this.tmp, NODE_NO_WARNINGS: '1' }),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // A group of its own, tracked like a server: on Ctrl-C (or SIGTERM) the grader kills the
+      // worker and all it started, and waits for them, before it exits.
+      detached: true,
     });
+    if (child.pid !== undefined) {
+      const pid = child.pid;
+      track(pid);
+      child.once('exit', () => untrack(pid));
+    }
     this.workerPid = undefined;
     this.child = child;
     child.stderr?.on('data', (c: Buffer) => {

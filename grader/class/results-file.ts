@@ -37,6 +37,15 @@ export function readResults(file: string): ClassResult {
   if (doc.format !== RESULTS_FORMAT || doc.version !== RESULTS_VERSION) {
     throw new ClassInputError(t(`${file} was not written by this version of socklab's class grading`, `${file} 不是由这个版本的 socklab 班级评测写出的`));
   }
+  const valid =
+    Array.isArray(doc.students) &&
+    Array.isArray(doc.stages) &&
+    typeof doc.classSeed === 'number' &&
+    doc.students.every((s) => typeof s?.id === 'string' && Array.isArray(s.stages)) &&
+    doc.stages.every((s) => typeof s?.number === 'number');
+  if (!valid) {
+    throw new ClassInputError(t(`${file} is damaged: its students or stages are missing or malformed — grade the class again into another --out`, `${file} 已损坏：缺少学生或关卡信息，或者格式不对——请换一个 --out 重新评测全班`));
+  }
   const { format: _f, version: _v, ...rest } = doc;
   return rest;
 }

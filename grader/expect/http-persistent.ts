@@ -362,7 +362,7 @@ export async function expectAnswer(x: Exchange, steps: readonly Step[], i: numbe
         diff: { expected: want, actual: x.res.body },
         hint: t(
           'Wait until a file has been written completely before you start the next response: await the end of the copy (for await … of the read stream, waiting for drain), inside one promise chain per connection. Writing response 2 while response 1 is still streaming mixes their bytes.',
-          '等一个文件完整写出之后，再开始下一个响应：等待复制结束（对读取流 for await …，并等待 drain），放在每个连接一条的 Promise 链里。在响应 1 还在以流发送时就写响应 2，两者的字节就会混在一起。',
+          '等一个文件完整写出之后，再开始下一个响应：等待复制结束（用 "for await (const chunk of stream)" 逐块写出，写满时等 "drain"），放在每个连接一条的 Promise 链里。在响应 1 还在以流发送时就写响应 2，两者的字节就会混在一起。',
         ),
         conn: x.conn,
       });

@@ -269,7 +269,7 @@ export const HINT_NO_ANSWER = t(
 export async function exchange(
   ctx: CheckContext,
   init: RequestInit,
-  opts: { label?: string; timeoutMs?: number; hint?: Text; maxBodyBytes?: number } = {},
+  opts: { label?: string | Text; timeoutMs?: number; hint?: Text; maxBodyBytes?: number } = {},
 ): Promise<Exchange> {
   const conn = await connectOrExplain(ctx, opts.label);
   const request = buildRequest(init);
@@ -287,7 +287,7 @@ export async function readExchange(conn: Conn, request: Buffer, name: string, wh
 }
 
 /** Opens a connection; a refused one means the server is gone, and we say so plainly. */
-export async function connectOrExplain(ctx: CheckContext, label?: string, after?: Text): Promise<Conn> {
+export async function connectOrExplain(ctx: CheckContext, label?: string | Text, after?: Text): Promise<Conn> {
   try {
     return await ctx.connect(label);
   } catch (err) {

@@ -32,6 +32,25 @@ const CLIENT_REMARKS: Record<string, string> = {
   'never names itself': '始终不报名字',
   'sends half a name': '只发半个名字',
   'resets before naming itself': '报名字之前就重置连接',
+  'pauses inside its head': '在请求头中间停顿',
+  'pauses inside a header': '在帧头中间停顿',
+  'pauses inside a payload': '在消息体中间停顿',
+  'quiet before its request': '发请求之前一直不说话',
+  'quiet between frames': '在两帧之间不说话',
+  'stops reading': '不再读取',
+  'stops reading, then reads slowly': '先停止读取，再慢慢读',
+  'after the bad forms': '在那些错误的表单之后',
+  afterwards: '之后',
+  'byte by byte': '逐字节发送',
+  'conditional requests, while client 1 reads nothing': '发条件请求，同时客户端 1 什么也不读',
+  'during the pause': '在停顿期间',
+  new: '新来的',
+  'sends the body without waiting': '不等待就发送正文',
+  'the same Content-Length twice': '两次相同的 Content-Length',
+  'unusual but valid lengths': '少见但合法的长度',
+  'uploads the first version': '上传第一个版本',
+  'waits for 100 Continue': '等待 100 Continue',
+  'while 1 and 2 pause': '在 1 和 2 停顿期间',
 };
 
 /** Remarks with a name or a request in them: "also Ann", "Ann, stops reading", "GET /a.txt". */
@@ -45,6 +64,16 @@ function remarkInChinese(remark: string): string | undefined {
   if (deaf) return `${deaf[1]}，不再读取`;
   const idle = /^idle for (\S+ m?s)$/.exec(remark);
   if (idle) return `空闲 ${idle[1]}`;
+  const announces = /^announces (\d+) bytes$/.exec(remark);
+  if (announces) return `声明 ${announces[1]} 字节`;
+  const head = /^a (\d+)-byte browser head$/.exec(remark);
+  if (head) return `${head[1]} 字节的浏览器式请求头`;
+  const midBody = /^pauses (\S+ m?s) mid-body$/.exec(remark);
+  if (midBody) return `在正文中途停顿 ${midBody[1]}`;
+  // Header lines are the same in every language: "Content-Length: 5 / 6".
+  if (/^Content-Length: [^()]*$/.test(remark)) return remark;
+  const noLength = /^([A-Z]+ \/\S*), no Content-Length$/.exec(remark);
+  if (noLength) return `${noLength[1]}，没有 Content-Length`;
   return undefined;
 }
 

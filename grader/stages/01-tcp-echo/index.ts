@@ -57,8 +57,8 @@ async function expectOwnEcho(conn: Conn, other: Conn, msg: Buffer, what: Text, h
   } catch (err) {
     if (!(err instanceof CheckFailure) || !other.peek().includes(msg)) throw err;
     fail({
-      summary: t(`${what.en}: it never came back to ${conn.label} — ${other.label} received it instead`, `${what.zh}：它没有回到${conn.label.replace('client ', '客户端 ')}，而是被${other.label.replace('client ', '客户端 ')}收到了`),
-      expected: t(`the echo on ${conn.label}'s own connection, and nothing on ${other.label}'s`, `回显只出现在${conn.label.replace('client ', '客户端 ')}自己的连接上，${other.label.replace('client ', '客户端 ')}那里什么都不该有`),
+      summary: t(`${what.en}: it never came back to ${conn.label} — ${other.label} received it instead`, `${what.zh}：它没有回到${conn.name.zh}，而是被${other.name.zh}收到了`),
+      expected: t(`the echo on ${conn.label}'s own connection, and nothing on ${other.label}'s`, `回显只出现在${conn.name.zh}自己的连接上，${other.name.zh}那里什么都不该有`),
       hint: hintWhose,
       conn: other,
     });

@@ -376,7 +376,7 @@ const checks: Check[] = [
       // 1 and 2 that a server keeps in one shared buffer, or answers sent to the newest
       // connection, show in what clients 1 and 2 get afterwards.
       await ctx.sleep(PAUSE_MS / 2);
-      const third = await exchange(ctx, get('/'), { label: 'client 3 (while 1 and 2 pause)', hint: HINT_OWN_STATE });
+      const third = await exchange(ctx, get('/'), { label: t('client 3 (while 1 and 2 pause)', '客户端 3（在 1 和 2 停顿期间）'), hint: HINT_OWN_STATE });
       expectStatus(third, 200, HINT_OWN_STATE);
       await expectBody(third, expected, INDEX, HINT_OWN_STATE);
       await ctx.sleep(Math.max(0, PAUSE_MS - (Date.now() - started)));

@@ -10,6 +10,7 @@
  */
 import { fail } from '../../failure.ts';
 import { t, type Text } from '../../i18n.ts';
+import { connectionText } from '../../wire/labels.ts';
 import { defineStage } from '../../stage.ts';
 import type { Check } from '../../types.ts';
 import { type Conn, WireError, formatMs } from '../../wire/conn.ts';
@@ -671,7 +672,7 @@ const checks: Check[] = [
             await expectReply(conn, plan.payloads[i]!, {
               what: t(
                 `${plan.label}: the reply to complete frame ${i + 1} of ${count}, sent with ${trailing.en} and then our FIN`,
-                `${plan.label}：对完整帧 ${i + 1}/${count} 的回复（随后还发了${trailing.zh}，然后是 FIN）`,
+                `${connectionText(plan.label).zh}：对完整帧 ${i + 1}/${count} 的回复（随后还发了${trailing.zh}，然后是 FIN）`,
               ),
               timeoutMs: i === 0 ? REPLY_MS : NEXT_MS,
               hintSilent: HINT_STREAM,
@@ -686,7 +687,7 @@ const checks: Check[] = [
             fail({
               summary: t(
                 `${plan.label}: after the ${plural(count, 'reply', 'replies')}, the server sent ${data.length} more bytes (${escapeBytes(data, 32)}) — it answered the incomplete last frame, of which we had sent only ${trailing.en}`,
-                `${plan.label}：在 ${count} 个回复之后，服务器又发了 ${data.length} 字节（${escapeBytes(data, 32)}）——它回复了残缺的最后一个帧，而那个帧我们只发了${trailing.zh}`,
+                `${connectionText(plan.label).zh}：在 ${count} 个回复之后，服务器又发了 ${data.length} 字节（${escapeBytes(data, 32)}）——它回复了残缺的最后一个帧，而那个帧我们只发了${trailing.zh}`,
               ),
               expected: t(`${plural(count, 'reply', 'replies')}, then the server closes`, `${count} 个回复，然后服务器关闭连接`),
               hint: t(
@@ -702,7 +703,7 @@ const checks: Check[] = [
               kind: 'not-closed',
               summary: t(
                 `${plan.label}: all ${plural(count, 'reply', 'replies')} arrived, but ${formatMs(CLOSE_MS)} after our FIN the connection was still open`,
-                `${plan.label}：${count} 个回复都收到了，但我们发出 FIN ${formatMs(CLOSE_MS)} 之后，连接仍然开着`,
+                `${connectionText(plan.label).zh}：${count} 个回复都收到了，但我们发出 FIN ${formatMs(CLOSE_MS)} 之后，连接仍然开着`,
               ),
               expected: t('after the client half-closes: answer the complete frames, drop the incomplete rest, then close (FIN)', '客户端半关闭后：回复完整的帧，丢弃残缺的部分，然后关闭（FIN）'),
               hint: t(
@@ -716,7 +717,7 @@ const checks: Check[] = [
           if (how !== 'fin') {
             fail({
               kind: kindOf(how),
-              summary: t(`${plan.label}: after the replies, the connection was ${how === 'reset' ? 'reset' : 'flooded'} instead of closed normally`, `${plan.label}：回复之后，连接${how === 'reset' ? '被重置了' : '数据泛滥'}，而不是正常关闭`),
+              summary: t(`${plan.label}: after the replies, the connection was ${how === 'reset' ? 'reset' : 'flooded'} instead of closed normally`, `${connectionText(plan.label).zh}：回复之后，连接${how === 'reset' ? '被重置了' : '数据泛滥'}，而不是正常关闭`),
               expected: t('a normal close (FIN)', '正常关闭（FIN）'),
               hint: t('Close with socket.end(), which sends a FIN after the data already written — not socket.destroy() while bytes are still unread.', '用 socket.end() 关闭，它会在已写出的数据之后发送 FIN——不要在还有未读字节时调用 socket.destroy()。'),
               conn,

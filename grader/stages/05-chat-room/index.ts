@@ -108,7 +108,7 @@ const checks: Check[] = [
   },
   {
     id: '5.2',
-    title: t('a message reaches every other member as [name] text, never its sender', '消息以 [name] text 的形式发给其他每个成员，不发回给发送者'),
+    title: t('a message reaches every other member as [name] text, never its sender', '消息以 "[名字] 内容" 的形式发给其他每个成员，不发回给发送者'),
     points: 2,
     timeoutMs: 6000,
     run: chat(async (room, { rng }) => {
@@ -130,7 +130,7 @@ const checks: Check[] = [
           const conn = await room.open('invalid name');
           await conn.send(bad.line);
           await room.refused(conn, {
-            what: t(`${conn.label}, after sending the name ${esc(bad.line)}`, `${conn.label} 发送名字 ${esc(bad.line)} 之后`),
+            what: t(`${conn.label}, after sending the name ${esc(bad.line)}`, `${conn.name.zh} 发送名字 ${esc(bad.line)} 之后`),
             because: bad.why,
             hintAccepted: HINT_NAME_RULE,
           });
@@ -152,8 +152,8 @@ const checks: Check[] = [
       const line = Buffer.from(owner.name + '\n');
       await copycat.send(line);
       await room.refused(copycat, {
-        what: t(`${copycat.label}, after sending the name ${esc(line)}`, `${copycat.label} 发送名字 ${esc(line)} 之后`),
-        because: t(`${owner.name} is already in the room (${owner.conn.label})`, `${owner.name} 已经在房间里了（${owner.conn.label}）`),
+        what: t(`${copycat.label}, after sending the name ${esc(line)}`, `${copycat.name.zh} 发送名字 ${esc(line)} 之后`),
+        because: t(`${owner.name} is already in the room (${owner.conn.label})`, `${owner.name} 已经在房间里了（${owner.conn.name.zh}）`),
         hintAccepted: t(
           'Before accepting a name, check that no member has it (members.has(name)). If one does: a "!" line, then close — and leave the member who has the name alone.',
           '接受名字之前，先检查有没有成员正在用它（members.has(name)）。如果有：回一行 "!"，然后关闭——并且不要动已经拥有这个名字的成员。',
@@ -195,7 +195,7 @@ const checks: Check[] = [
       const emptyDropped = t('Drop empty lines, also those that are empty once the "\\r" is gone: they are not messages.', '丢弃空行，包括去掉 "\\r" 之后为空的行：它们不是消息。');
       await room.hear(a, first, bytes, { how, hintWrong: emptyDropped });
       await room.hear(a, second, bytes, { how, hintWrong: emptyDropped });
-      await room.quiet({ after: t(`after ${a.conn.label}'s two messages and three empty lines`, `${a.conn.label} 的两条消息和三个空行之后`), hint: emptyDropped });
+      await room.quiet({ after: t(`after ${a.conn.label}'s two messages and three empty lines`, `${a.conn.name.zh} 的两条消息和三个空行之后`), hint: emptyDropped });
       await room.say(b, makeText(rng), { ending: '\r\n', how: t('ending in "\\r\\n"', '以 "\\r\\n" 结尾') });
     }),
   },
@@ -214,7 +214,7 @@ const checks: Check[] = [
       silent.end();
       half.end();
       await Promise.all(
-        [silent, half].map((conn) => room.closes(conn, { what: t(`${conn.label}, after its FIN`, `${conn.label} 发出 FIN 之后`), hintOpen: HINT_HALF_CLOSE })),
+        [silent, half].map((conn) => room.closes(conn, { what: t(`${conn.label}, after its FIN`, `${conn.name.zh} 发出 FIN 之后`), hintOpen: HINT_HALF_CLOSE })),
       );
       await room.quiet({ after: t(`while a client that never sent a name and one that sent only ${esc(halfName)} (no "\\n") came and went`, `在一个没发名字的客户端和一个只发了 ${esc(halfName)}（没有 "\\n"）的客户端来了又走之后`), hint: HINT_LEAVE });
 
@@ -231,7 +231,7 @@ const checks: Check[] = [
               }
             : undefined,
       });
-      await room.closes(leaver.conn, { what: t(`${leaver.conn.label}, after its FIN`, `${leaver.conn.label} 发出 FIN 之后`), hintOpen: HINT_HALF_CLOSE });
+      await room.closes(leaver.conn, { what: t(`${leaver.conn.label}, after its FIN`, `${leaver.conn.name.zh} 发出 FIN 之后`), hintOpen: HINT_HALF_CLOSE });
       await room.join(room.name('latin'), { how: t(`after ${leaver.name} had left; the list no longer names it`, `在 ${leaver.name} 离开之后；列表里不该再有它`) });
     }),
   },
@@ -289,7 +289,7 @@ const checks: Check[] = [
             : undefined,
       });
       await room.refused(c.conn, {
-        what: t(`${c.conn.label}, after sending a line of ${MAX_LINE + 1} bytes`, `${c.conn.label} 发送一行 ${MAX_LINE + 1} 字节的内容之后`),
+        what: t(`${c.conn.label}, after sending a line of ${MAX_LINE + 1} bytes`, `${c.conn.name.zh} 发送一行 ${MAX_LINE + 1} 字节的内容之后`),
         because: t(`the line has ${MAX_LINE + 1} bytes, one more than allowed`, `这一行有 ${MAX_LINE + 1} 字节，比上限多 1 字节`),
         hintAccepted: HINT_LIMIT_BYTES,
       });
@@ -309,7 +309,7 @@ const checks: Check[] = [
       const endless = Buffer.from(words.join(' ').slice(0, size));
       await sendInPieces(b.conn, splitRandomly(endless, rng.int(2, 4), rng), PIECE_GAP_MS);
       await room.refused(b.conn, {
-        what: t(`${b.conn.label}, after sending ${endless.length} bytes with no "\\n" and then waiting`, `${b.conn.label} 发送 ${endless.length} 字节且没有 "\\n"，然后等待之后`),
+        what: t(`${b.conn.label}, after sending ${endless.length} bytes with no "\\n" and then waiting`, `${b.conn.name.zh} 发送 ${endless.length} 字节且没有 "\\n"，然后等待之后`),
         because: t(`more than ${MAX_LINE} bytes arrived without a "\\n"`, `收到了超过 ${MAX_LINE} 字节却没有 "\\n"`),
         hintAccepted: HINT_LIMIT_BYTES,
         hintSilent: t(
@@ -437,7 +437,7 @@ const checks: Check[] = [
               kind: 'not-closed',
               summary: t(
                 `${deaf.conn.label} stopped reading; we then sent ${MiB(talk.sent)} of messages it should receive, and the server never cut it off (no "* ${deaf.name} left"): it is holding everything ${deaf.name} did not read in memory`,
-                `${deaf.conn.label} 不再读取数据；之后我们发送了 ${MiB(talk.sent)} 本该发给它的消息，服务器却一直没有断开它（没有 "* ${deaf.name} left"）：${deaf.name} 没读的数据全都积压在服务器内存里`,
+                `${deaf.conn.name.zh} 不再读取数据；之后我们发送了 ${MiB(talk.sent)} 本该发给它的消息，服务器却一直没有断开它（没有 "* ${deaf.name} left"）：${deaf.name} 没读的数据全都积压在服务器内存里`,
               ),
               expected: t(`the server disconnects ${deaf.name} once more than 1 MiB waits for it, and the others hear "* ${deaf.name} left"`, `等着发给 ${deaf.name} 的数据超过 1 MiB 时，服务器断开它，其他人听到 "* ${deaf.name} left"`),
               hint: HINT_QUEUE_LIMIT,
@@ -447,7 +447,7 @@ const checks: Check[] = [
           const line = await reading.next({
             what: t(
               `${watcher.conn.label}, waiting for ${talker.name}'s message ${seq + 1} while ${deaf.name} was not reading (${MiB(talk.sent)} sent so far)`,
-              `${watcher.conn.label} 在 ${deaf.name} 不读数据期间等待 ${talker.name} 的第 ${seq + 1} 条消息（目前已发送 ${MiB(talk.sent)}）`,
+              `${watcher.conn.name.zh} 在 ${deaf.name} 不读数据期间等待 ${talker.name} 的第 ${seq + 1} 条消息（目前已发送 ${MiB(talk.sent)}）`,
             ),
             timeoutMs: ROOM_LATENCY_MS,
             hintSilent: HINT_ROOM_BLOCKED,
@@ -472,7 +472,7 @@ const checks: Check[] = [
             failLine(watcher.conn, {
               summary: t(
                 `${watcher.conn.label}, ${talker.name}'s message ${seq + 1}: got ${esc(line, 80)}`,
-                `${watcher.conn.label} 收到的 ${talker.name} 第 ${seq + 1} 条消息是 ${esc(line, 80)}`,
+                `${watcher.conn.name.zh} 收到的 ${talker.name} 第 ${seq + 1} 条消息是 ${esc(line, 80)}`,
               ),
               expected: t(`${esc(want, 80)}: ${talker.name}'s messages, in order, each once`, `${esc(want, 80)}：${talker.name} 的消息，按顺序，每条一次`),
               hint: t("Every member that reads must get every message, in order, even while another member does not read. Don't drop messages for anyone who is keeping up.", '只要成员在读，就必须按顺序收到每一条消息，即使另一个成员不读数据也一样。不要丢掉跟得上的成员的消息。'),
@@ -495,7 +495,7 @@ const checks: Check[] = [
           kind: 'not-closed',
           summary: t(
             `the others heard "* ${deaf.name} left", but ${deaf.conn.label}'s connection was still open ${formatMs(3000)} after it started reading again`,
-            `其他人听到了 "* ${deaf.name} left"，但 ${deaf.conn.label} 重新开始读取 ${formatMs(3000)} 之后，它的连接仍然开着`,
+            `其他人听到了 "* ${deaf.name} left"，但 ${deaf.conn.name.zh} 重新开始读取 ${formatMs(3000)} 之后，它的连接仍然开着`,
           ),
           expected: t('the server closes the connection of a member it cuts off', '服务器关闭被它断开的成员的连接'),
           hint: t('Cutting a member off means closing its socket: socket.destroy(). Removing it from the room is not enough.', '断开成员就是关闭它的 socket：socket.destroy()。只把它从房间里移除是不够的。'),
@@ -525,7 +525,7 @@ const checks: Check[] = [
           kind: 'closed-early',
           summary: t(
             `${slow.conn.label} sent ${escCut(bytes.subarray(0, cut))} and paused for ${formatMs(PAUSE_MS)}; the server closed its connection during the pause`,
-            `${slow.conn.label} 发送了 ${escCut(bytes.subarray(0, cut))} 后停顿 ${formatMs(PAUSE_MS)}；服务器在停顿期间关闭了它的连接`,
+            `${slow.conn.name.zh} 发送了 ${escCut(bytes.subarray(0, cut))} 后停顿 ${formatMs(PAUSE_MS)}；服务器在停顿期间关闭了它的连接`,
           ),
           expected: t('the connection stays open: a member may be quiet for seconds, even in the middle of a line', '连接保持打开：成员可以安静好几秒，哪怕是在一行的中间'),
           hint: t('Don\'t close connections that are merely quiet (no socket.setTimeout() that destroys, or one of minutes, not milliseconds): people pause while typing.', '不要关闭只是安静下来的连接（不要用会 destroy 的 socket.setTimeout()，要用也应该是几分钟而不是几毫秒）：人打字时会停顿。'),

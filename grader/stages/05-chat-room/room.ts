@@ -186,6 +186,9 @@ export function textOfBytes(rng: Rng, bytes: number, tag: string): string {
 // ---------------------------------------------------------------------------------------------
 // The room
 
+/** How long a client leaving at the end of a check waits for the server to close back. */
+const LEAVE_MS = 1000;
+
 export interface Member {
   name: string;
   conn: Conn;
@@ -272,7 +275,7 @@ export class Room {
     const present = this.members.map((m) => m.name);
     const how = o.how ? t(` (${o.how.en})`, `（${o.how.zh}）`) : t('', '');
     await expectLine(conn, listLine(present), {
-      what: t(`${conn.label}, after sending the name ${esc(bytes)}${how.en}`, `${conn.label} 发送名字 ${esc(bytes)}${how.zh} 之后`),
+      what: t(`${conn.label}, after sending the name ${esc(bytes)}${how.en}`, `${conn.name.zh} 发送名字 ${esc(bytes)}${how.zh} 之后`),
       timeoutMs: REPLY_MS,
       hintSilent: t(
         `A valid, free name gets one line back at once: the members already in the room, oldest first — here ${esc(listLine(present) + '\n')}. Find the name line: bytes up to the first "\\n", with a "\\r" before it dropped.`,
@@ -288,7 +291,7 @@ export class Room {
     await Promise.all(
       this.members.map((m) =>
         expectLine(m.conn, joinedLine(name), {
-          what: t(`${m.conn.label}, when ${conn.label} joined`, `${conn.label} 加入时的 ${m.conn.label}`),
+          what: t(`${m.conn.label}, when ${conn.label} joined`, `${conn.name.zh} 加入时的 ${m.conn.name.zh}`),
           timeoutMs: REPLY_MS,
           hintSilent: t(
             'When a newcomer joins, every member already in the room gets "* name joined" (and the newcomer gets the list instead).',
@@ -302,6 +305,20 @@ export class Room {
     const member = { name, conn };
     this.members.push(member);
     return member;
+  }
+
+  /**
+   * Every client still connected says goodbye (FIN) and waits, briefly, for the server to close
+   * back. A correct server has then dropped them from the room before the next check's clients
+   * arrive, so the next check starts with an empty room even on a busy machine.
+   */
+  async leave(): Promise<void> {
+    const open = this.conns.filter((c) => !c.closed);
+    for (const c of open) {
+      c.resumeReading();
+      c.end();
+    }
+    await Promise.all(open.map((c) => c.readToEnd(LEAVE_MS).catch(() => undefined)));
   }
 
   /** Joins several members one after another. */
@@ -329,7 +346,7 @@ export class Room {
         .filter((m) => m !== from)
         .map((m) =>
           expectLine(m.conn, chatLine(from.name, text), {
-            what: t(`${m.conn.label}, after ${from.conn.label} sent ${esc(sent)}${how.en}`, `${from.conn.label} 发送 ${esc(sent)}${how.zh} 之后的 ${m.conn.label}`),
+            what: t(`${m.conn.label}, after ${from.conn.label} sent ${esc(sent)}${how.en}`, `${from.conn.name.zh} 发送 ${esc(sent)}${how.zh} 之后的 ${m.conn.name.zh}`),
             timeoutMs: REPLY_MS,
             hintSilent: o.hintSilent ?? t(
               'Every complete line a member sends goes to every other member as "[name] text". Split the buffer on "\\n" and handle each line as soon as its "\\n" is in.',
@@ -348,7 +365,7 @@ export class Room {
     await Promise.all(
       (o.who ?? this.members).map((m) =>
         expectNoLine(m.conn, {
-          what: t(`${m.conn.label}, ${o.after.en},`, `${o.after.zh}，${m.conn.label}`),
+          what: t(`${m.conn.label}, ${o.after.en},`, `${o.after.zh}，${m.conn.name.zh}`),
           ms: o.ms ?? QUIET_MS,
           hint: o.hint,
           explain: (got) => o.explain?.(got) ?? explainChat(got, m.name),
@@ -366,7 +383,7 @@ export class Room {
     await Promise.all(
       this.members.map((m) =>
         expectLine(m.conn, leftLine(who.name), {
-          what: t(`${m.conn.label}, after ${who.conn.label} ${o.how.en}`, `${who.conn.label}${o.how.zh}之后的 ${m.conn.label}`),
+          what: t(`${m.conn.label}, after ${who.conn.label} ${o.how.en}`, `${who.conn.name.zh}${o.how.zh}之后的 ${m.conn.name.zh}`),
           timeoutMs: REPLY_MS,
           hintSilent: o.hintSilent ?? HINT_LEAVE,
           explain: (got) => o.explain?.(got) ?? explainChat(got, m.name),
@@ -417,6 +434,7 @@ export function chat(body: (room: Room, ctx: CheckContext) => Promise<void>): (c
     const room = new Room(ctx);
     try {
       await body(room, ctx);
+      await room.leave();
     } catch (err) {
       if (err instanceof CheckFailure) {
         if (err.init.reproduce === undefined) err.init.reproduce = room.replay() ?? '';
@@ -476,7 +494,7 @@ export async function busyRoom(room: Room, o: { members: number; linesEach: numb
       const reading = new LineReader(reader.conn);
       for (let got = 0; got < total; got++) {
         const line = await reading.next({
-          what: t(`${reader.conn.label}, waiting for message ${got + 1} of the ${total} the other ${others} members sent`, `${reader.conn.label} 在等其他 ${others} 个成员所发 ${total} 条消息中的第 ${got + 1} 条`),
+          what: t(`${reader.conn.label}, waiting for message ${got + 1} of the ${total} the other ${others} members sent`, `${reader.conn.name.zh} 在等其他 ${others} 个成员所发 ${total} 条消息中的第 ${got + 1} 条`),
           timeoutMs: 2000,
           hintSilent: t(`Every complete line from every member must reach every other member. ${HINT_OWN_BUFFER.en}`, `每个成员的每一个完整的行都必须送到其他每个成员。${HINT_OWN_BUFFER.zh}`),
           reproduce: room.replay,
@@ -487,7 +505,7 @@ export async function busyRoom(room: Room, o: { members: number; linesEach: numb
         const plan = from === undefined ? undefined : byName.get(from);
         function wrong(story: Text, hint: Text): never {
           return failLine(reader.conn, {
-            summary: t(`${reader.conn.label}, message ${got + 1} of ${total}: got ${esc(line)} — ${story.en}`, `${reader.conn.label} 的第 ${got + 1}/${total} 条消息：收到 ${esc(line)}——${story.zh}`),
+            summary: t(`${reader.conn.label}, message ${got + 1} of ${total}: got ${esc(line)} — ${story.en}`, `${reader.conn.name.zh} 的第 ${got + 1}/${total} 条消息：收到 ${esc(line)}——${story.zh}`),
             expected: t(`the ${total} lines of the other members, each once, each member's in the order it sent them`, `其他成员的 ${total} 行，每行一次，每个成员的行按发送顺序`),
             hint,
             room,

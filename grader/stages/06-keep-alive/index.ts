@@ -534,7 +534,7 @@ const checks: Check[] = [
           kind: 'closed-early',
           summary: t(
             `${gone.length} of the ${clients} clients had their connections closed within 100 ms of their responses (e.g. ${gone[0]!.conn.label}, after ${gone[0]!.x.name})`,
-            `${clients} 个客户端中有 ${gone.length} 个的连接在收到响应后 100 毫秒内就被关闭了（例如 ${gone[0]!.conn.label}，在 ${gone[0]!.x.name} 之后）`,
+            `${clients} 个客户端中有 ${gone.length} 个的连接在收到响应后 100 毫秒内就被关闭了（例如 ${gone[0]!.conn.name.zh}，在 ${gone[0]!.x.name} 之后）`,
           ),
           expected: t('keep-alive connections stay open while idle (for at least 2 s)', 'keep-alive 连接在空闲时保持打开（至少 2 秒）'),
           hint: HINT_KEEP_OPEN,

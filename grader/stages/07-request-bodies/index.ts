@@ -694,7 +694,7 @@ const checks: Check[] = [
       );
       for (const c of ctx.rng.shuffle(cases)) {
         const before = snapshotTree(wholeTree(ctx));
-        const line = await Line.open(ctx, `client (${c.why.en})`);
+        const line = await Line.open(ctx, t(`client (${c.why.en})`, `客户端（${c.why.zh}）`));
         await line.send(c.req.bytes);
         const x = await line.read(c.req.name, { hint });
         const what = t(`${c.req.name} with ${c.why.en}`, `带${c.why.zh}的 ${c.req.name}`);
@@ -764,7 +764,7 @@ const checks: Check[] = [
       ];
       for (const c of [cases[0]!, ...ctx.rng.shuffle(cases.slice(1)).slice(0, 2)]) {
         const before = snapshotTree(wholeTree(ctx));
-        const line = await Line.open(ctx, `client (${c.why.en})`);
+        const line = await Line.open(ctx, t(`client (${c.why.en})`, `客户端（${c.why.zh}）`));
         await line.send(c.req.head);
         const res = await expectRefusedAtOnce(line.conn, c.req, c.why, c.statuses, { what: line.what(c.req.name), boundMs: CONTINUE_MS, reproduce: reproduceContinue(c.req.head, c.req.body, 3000) });
         const x: Exchange = { conn: line.conn, res, request: c.req.head, name: c.req.name, what: line.what(c.req.name) };
@@ -794,7 +794,7 @@ const checks: Check[] = [
         const getSite = getRequest(siteFile.url);
         const all = Buffer.concat([putA.bytes, getA.bytes, putB.bytes, getB.bytes, getSite.bytes]);
         const reproduce = reproduceInOneWrite([putA, getA, putB, getB, getSite]);
-        const line = await Line.open(ctx, `client (${mode})`);
+        const line = await Line.open(ctx, t(`client (${mode})`, mode === 'one write' ? '客户端（一次写入）' : '客户端（分成多块）'));
         let context: Text;
         if (mode === 'one write') {
           await line.send(all);
@@ -951,7 +951,7 @@ const checks: Check[] = [
       let last: Conn | undefined;
       for (const c of cases) {
         const req = putRequest(c.name, c.body);
-        const line = await Line.open(ctx, `client (${c.label.en})`);
+        const line = await Line.open(ctx, t(`client (${c.label.en})`, `客户端（${c.label.zh}）`));
         last = line.conn;
         const cut = req.head.length + ctx.rng.int(Math.floor(c.body.length / 4), Math.floor(c.body.length / 2));
         await line.send(req.bytes.subarray(0, cut));

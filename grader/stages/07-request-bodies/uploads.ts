@@ -145,7 +145,7 @@ export class Line {
     readonly conn: Conn,
   ) {}
 
-  static async open(ctx: CheckContext, label?: string, after?: Text): Promise<Line> {
+  static async open(ctx: CheckContext, label?: string | Text, after?: Text): Promise<Line> {
     return new Line(ctx, await connectOrExplain(ctx, label, after));
   }
 
