@@ -41,6 +41,21 @@ export interface GradeOptions {
 
 class TimeBoundExceeded extends Error {}
 
+/** A check stopped early because the server, silent since it started, stayed silent in it too. */
+class StillHung extends Error {
+  constructor(readonly earlier: string[], readonly afterMs: number) {
+    super('still hung');
+  }
+}
+
+/**
+ * Once a server has sent nothing at all since it started and a check has waited its whole time for
+ * it, later checks each give it QUICK_HUNG_MS to send a first byte before they say "still hung":
+ * a fully hung server costs one check's bound and a fraction of a second per check after it, not
+ * every check's bound. A server that answers anything is graded in full from then on.
+ */
+const QUICK_HUNG_MS = 150;
+
 export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeacherOnly' | 'only'>): Check[] {
   return stage.checks.filter((c) => (opts.includeTeacherOnly || !c.teacherOnly) && (!opts.only || opts.only.includes(c.id)));
 }
@@ -126,6 +141,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     // its own clients' leaving to take effect: the crash is charged at once, without a replay.
     let leavingKills = false;
     let previous: { check: Check; run: CheckRun } | undefined;
+    // Checks that waited their whole time for this server, which has sent nothing since it started
+    // (undefined once it has sent anything).
+    let silent: string[] | undefined = [];
     for (const [i, check] of checks.entries()) {
       const last = i === checks.length - 1;
       let restarted = false;
@@ -134,8 +152,13 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         server = await start();
         checksOnServer = 0;
         restarted = true;
+        silent = [];
       }
-      let current = await run(check, server, { last });
+      let current = await run(check, server, { last, silentSince: silent });
+      if (silent !== undefined) {
+        if (current.conns.some((c) => c.receivedTotal > 0)) silent = undefined;
+        else if (current.result.failure?.kind === 'hung' && !current.crashed && silent.length === 0) silent = [check.id];
+      }
       checksOnServer++;
       if (server && current.crashed && checksOnServer > 1 && previous && replays < MAX_REPLAYS) {
         // The server died during this check, but it had served another one first: the previous
@@ -372,6 +395,8 @@ interface RunHow {
   keepOpen?: boolean;
   /** The stage's last check: no later check would notice a crash it caused. */
   last?: boolean;
+  /** The server has sent nothing since it started, and these checks waited their whole time for it. */
+  silentSince?: string[];
 }
 
 async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track, how: RunHow = {}): Promise<CheckRun> {
@@ -409,11 +434,20 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   };
 
   let timer: NodeJS.Timeout | undefined;
+  let quick: NodeJS.Timeout | undefined;
   const bound = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       reject(new TimeBoundExceeded());
       controller.abort();
     }, check.timeoutMs);
+    const earlier = how.silentSince;
+    if (earlier?.length) {
+      quick = setTimeout(() => {
+        if (conns.some((c) => c.receivedTotal > 0)) return;
+        reject(new StillHung(earlier, QUICK_HUNG_MS));
+        controller.abort();
+      }, QUICK_HUNG_MS);
+    }
   });
   const running = check.run(ctx);
   running.catch(() => {}); // after a time-out the check winds down on its own; its error is not news
@@ -425,6 +459,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     failure = explain(err, check, conns, track);
   } finally {
     clearTimeout(timer);
+    clearTimeout(quick);
   }
   const sawClose = await noticeExit(server, conns, failure?.kind, how.last ?? false);
   const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
@@ -493,6 +528,23 @@ function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failu
   const lastConn = conns[conns.length - 1];
   if (err instanceof CheckFailure) return toFailure(err.init, lastConn, track);
   if (err instanceof WireError) return toFailure({ kind: kindOf(err), summary: err.text, conn: err.conn }, lastConn, track);
+  if (err instanceof StillHung) {
+    const ids = err.earlier.join(', ');
+    return toFailure(
+      {
+        kind: 'hung',
+        summary: t(
+          `still hung: the server has not sent a single byte since it started (${ids} waited for an answer in vain), and nothing came within ${formatMs(err.afterMs)} here either, so this check did not wait out its time (a server that answers anything is graded in full again)`,
+          `仍然卡住：服务器从启动到现在一个字节都没有发过（${ids} 一直没等到回答），这里在 ${formatMs(err.afterMs)} 内同样什么都没有来，所以本检查不再等满时限（服务器只要回答任何内容，之后就会重新完整评测）`,
+        ),
+        hint: t(
+          'Nothing comes back from this server at all. Look at the first failing check: is the server reading from the socket, and writing its reply to that same socket? A server busy in a loop (while (true) …) or waiting for something that never happens answers nobody.',
+          '这个服务器什么都没有返回。先看第一个失败的检查：服务器有没有从 socket 读取数据，并把回复写回同一个 socket？陷在循环里（while (true) …）或者在等一件永远不会发生的事的服务器，谁也不会回答。',
+        ),
+      },
+      lastConn,
+    );
+  }
   if (err instanceof TimeBoundExceeded) {
     const wire = lastConn ? summarizeWire(lastConn) : undefined;
     return toFailure(

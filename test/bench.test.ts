@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { repoRoot } from './helpers.ts';
 
-it('npm run bench -- --smoke measures all five parts and writes them as JSON', () => {
+it('npm run bench -- --smoke measures every part and writes them as JSON', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-bench-test-'));
   try {
     const out = path.join(dir, 'results.json');
@@ -24,6 +24,12 @@ it('npm run bench -- --smoke measures all five parts and writes them as JSON', (
     expect(r.class.jobs2.graderPeakMemoryMB).toBeGreaterThan(10);
     expect(r.watch.resultMs.medianMs).toBeGreaterThan(0);
     expect(printed).toMatch(/ratio to floor/);
+    expect(r.perStage.stage1.medianMs).toBeGreaterThan(0);
+    expect(r.wrongPort.medianMs).toBeGreaterThan(0);
+    // A hung server's every check is still reported, and none passes.
+    expect(r.hung['stage1:never-accepts.ts'].checksReported).toBeGreaterThan(5);
+    expect(r.hung['stage1:accepts-never-answers.ts'].passed).toBe(0);
+    expect(r.floodMemory.peakMB).toBeGreaterThan(10);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -126,7 +126,7 @@ export const HINT_IF_NONE_MATCH = t(
 
 export const HINT_IF_MODIFIED_SINCE = t(
   'If-Modified-Since: parse the date (Date.parse(value); NaN means it is not a date — then ignore the header and answer 200). The file counts as unchanged when its mtime, cut down to whole seconds, is at or before that date: Math.floor(stat.mtimeMs / 1000) * 1000 <= since. Cut the milliseconds: Last-Modified could not carry them, so the date the client sends back never has them.',
-  'If-Modified-Since：解析这个日期（Date.parse(value)；得到 NaN 就说明它不是日期——那就忽略这个头部，回 200）。如果文件的修改时间截断到整秒后不晚于这个日期，就算没有变：Math.floor(stat.mtimeMs / 1000) * 1000 <= since。一定要去掉毫秒：Last-Modified 表示不了毫秒，所以客户端送回来的日期也从来不带毫秒。',
+  'If-Modified-Since：解析这个日期（Date.parse(value)；得到 NaN 就说明它不是日期——那就忽略这个头部，回 200）。如果文件的修改时间截断到整秒后不晚于这个日期，就算没有变：`Math.floor(stat.mtimeMs / 1000) * 1000 <= since`。一定要去掉毫秒：Last-Modified 表示不了毫秒，所以客户端送回来的日期也从来不带毫秒。',
 );
 
 export const HINT_REDIRECT = t(

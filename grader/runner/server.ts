@@ -151,6 +151,9 @@ function argvFor(cmd: ServerCommand, port: number, root: string): string[] {
   return ['/bin/sh', '-c', substitute(cmd.command, port, root)];
 }
 
+/** How long a server may listen on other ports only before the grader says it ignores PORT. */
+const WRONG_PORT_MS = 400;
+
 /** One attempt on one port. Resolves when listening; throws ServerStartError otherwise. */
 async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): Promise<RunningServer> {
   const started = Date.now();
@@ -195,6 +198,10 @@ async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): 
   server.limits = limited.limits;
   const bound = opts.listenTimeoutMs ?? 5000;
   const deadline = started + bound;
+  // A server that listens on a port of its own (9000 written into the code) is told so at once,
+  // not after the whole bound: once it has listened elsewhere, and not on PORT, for WRONG_PORT_MS.
+  let elsewhereSince: number | undefined;
+  let lastLook = 0;
   for (;;) {
     if (!server.alive) {
       // Let the last of stderr arrive before we read it.
@@ -208,7 +215,13 @@ async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): 
       (server as { startedInMs: number }).startedInMs = Date.now() - started;
       return server;
     }
-    if (Date.now() > deadline) {
+    if (Date.now() - lastLook >= 100) {
+      lastLook = Date.now();
+      const elsewhere = portsListenedByGroup(pid).filter((p) => p !== port);
+      elsewhereSince = elsewhere.length > 0 ? (elsewhereSince ?? Date.now()) : undefined;
+    }
+    const wrongPort = elsewhereSince !== undefined && Date.now() - elsewhereSince >= WRONG_PORT_MS;
+    if (Date.now() > deadline || wrongPort) {
       const elsewhere = portsListenedByGroup(pid).filter((p) => p !== port);
       await server.stop();
       const tail = server.outputTail();

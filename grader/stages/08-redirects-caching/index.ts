@@ -472,7 +472,7 @@ const checks: Check[] = [
       const [d1, d2] = [dirs[0]!, dirs[1] ?? dirs[0]!];
       const q = query(ctx);
       const index = know(site, site.files.find((f) => f.role === 'dir-index' && f.url === `${d2}/index.html`)!, `${d2}/${q}`);
-      const why = (d: string): Text => t(`${d.slice(1)} is a folder, and its address ends with a slash`, `${d.slice(1)} 是一个文件夹，它的地址以斜杠结尾`);
+      const why = (d: string): Text => t(`"${d.slice(1)}" is a folder, and its address ends with a slash`, `"${d.slice(1)}" 是一个文件夹，它的地址以斜杠结尾`);
       const steps = [
         redirect(d1, 301, `${d1}/`, why(d1), HINT_FOLDER),
         redirect(`${d2}${q}`, 301, `${d2}/${q}`, t(`${why(d2).en}; the query comes along`, `${why(d2).zh}；查询字符串要一起带上`), HINT_FOLDER),
@@ -558,7 +558,7 @@ const checks: Check[] = [
         full(b),
         notModified(a, ea, [['If-None-Match', ea]], t(`If-None-Match carries the current ETag of ${a.file}`, `If-None-Match 带的是 ${a.file} 当前的 ETag`), HINT_NOT_MODIFIED),
         full(d),
-        redirect(`${dir}${q}`, 301, `${dir}/${q}`, t(`${dir.slice(1)} is a folder`, `${dir.slice(1)} 是一个文件夹`), HINT_REDIRECT),
+        redirect(`${dir}${q}`, 301, `${dir}/${q}`, t(`"${dir.slice(1)}" is a folder`, `"${dir.slice(1)}" 是一个文件夹`), HINT_REDIRECT),
         notModified(c, ec, [['If-Modified-Since', c.lastModified]], t(`If-Modified-Since is the time ${c.file} was last modified`, `If-Modified-Since 正是 ${c.file} 的最后修改时间`), HINT_NOT_MODIFIED, 'HEAD'),
         full(c, { etag: ec }),
         redirect(rule.from, rule.code, rule.to, t(`line ${rule.line} of _redirects`, `_redirects 第 ${rule.line} 行`), HINT_REDIRECT),
