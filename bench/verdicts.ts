@@ -9,6 +9,8 @@
  *
  * With --runs N each (server, seed) is graded N times and a verdict that differs between runs is
  * reported as a flake on stderr (exit 1). `--stage 1,4` and `--only solution,waits-for` narrow it.
+ * `--one-at-a-time` runs every check on its own (no background checks): the verdicts must be the
+ * same both ways, which is how running checks alongside each other is shown to keep grading power.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +20,7 @@ import { gradeStage } from '../grader/engine.ts';
 import { stages } from '../grader/stages.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1-2' }, runs: { type: 'string', default: '1' }, stage: { type: 'string' }, only: { type: 'string' }, jobs: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1-2' }, runs: { type: 'string', default: '1' }, stage: { type: 'string' }, only: { type: 'string' }, jobs: { type: 'string', default: '2' }, 'one-at-a-time': { type: 'boolean' } } });
 const [lo, hi] = values.seeds!.split('-').map(Number) as [number, number?];
 const seeds = Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
 const runs = Number(values.runs);
@@ -41,6 +43,8 @@ for (const stage of stages) {
 }
 
 const out: Record<string, string[]> = {};
+/** Grading times of each (stage, server), in ms, for the summary on stderr. */
+const times = new Map<string, number[]>();
 let flakes = 0;
 let next = 0;
 async function worker(): Promise<void> {
@@ -49,10 +53,13 @@ async function worker(): Promise<void> {
     const seen = new Set<string>();
     let verdict: string[] = [];
     for (let run = 0; run < runs; run++) {
-      const r = await gradeStage(job.stage, { seed: job.seed, server: { kind: 'file', file: job.file }, cwd: root, includeTeacherOnly: true });
+      const t0 = Date.now();
+      const r = await gradeStage(job.stage, { seed: job.seed, server: { kind: 'file', file: job.file }, cwd: root, includeTeacherOnly: true, oneAtATime: values['one-at-a-time'] });
       verdict = r.checks.map((c) => `${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`);
       if (r.startError) verdict.unshift(`start-error ${r.startError.kind}`);
       seen.add(JSON.stringify(verdict));
+      const key = `stage ${job.stage.number} ${job.name}`;
+      times.set(key, [...(times.get(key) ?? []), Date.now() - t0]);
     }
     if (seen.size > 1) {
       flakes++;
@@ -64,6 +71,8 @@ async function worker(): Promise<void> {
 }
 const started = Date.now();
 await Promise.all(Array.from({ length: Number(values.jobs) }, worker));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const [key, xs] of times) if (/ (solution|skeleton)$/.test(key)) process.stderr.write(`${key}: median ${median(xs)} ms over ${xs.length} gradings\n`);
 process.stderr.write(`\n${jobs.length} gradings × ${runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s, ${flakes} flaky\n`);
 const sorted = Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
 process.stdout.write(JSON.stringify(sorted, null, 1) + '\n');

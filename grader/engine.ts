@@ -30,6 +30,8 @@ export interface GradeOptions {
   includeTeacherOnly?: boolean;
   /** Run only these check ids. */
   only?: readonly string[];
+  /** Run every check on its own, background ones included (the verdicts bench compares both ways). */
+  oneAtATime?: boolean;
   listenTimeoutMs?: number;
   /** Extra environment for the server. */
   env?: Record<string, string>;
@@ -101,7 +103,6 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   trackTempDir(tempDir);
   // What the server serves: the temp folder itself, or the site's root inside it.
   let root = tempDir;
-  const results: CheckResult[] = [];
   let server: RunningServer | undefined;
   let startError: StageResult['startError'];
   let startMs = 0;
@@ -125,27 +126,30 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   };
   const run = async (check: Check, on: RunningServer | undefined, how: RunHow = {}): Promise<CheckRun> =>
     on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {} };
-  // A result is reported one check late: a crash seen during the next check may still turn out to
-  // be this one's (its last request, or its clients leaving, took the server down).
-  let held: CheckResult | undefined;
-  const report = (r: CheckResult | undefined): void => {
-    if (r) opts.onCheck?.(r);
+  // Results by the check's place in the stage, reported in that order. A result is reported once
+  // the check after it has run: a crash seen during the next check may still turn out to be this
+  // one's (its last request, or its clients leaving, took the server down).
+  const byIndex: (CheckResult | undefined)[] = new Array(checks.length);
+  let reported = 0;
+  const flush = (upTo: number): void => {
+    for (; reported < upTo && byIndex[reported]; reported++) opts.onCheck?.(byIndex[reported]!);
   };
-  try {
-    if (stage.site) root = await buildSite(tempDir, siteRng(opts.seed, stage.slug), stage.site);
-    server = await start();
-    startMs = server?.startedInMs ?? 0;
-    let checksOnServer = 0;
-    let replays = 0;
-    // Once a replay has shown that clients leaving kill this server, each later check waits for
-    // its own clients' leaving to take effect: the crash is charged at once, without a replay.
-    let leavingKills = false;
-    let previous: { check: Check; run: CheckRun } | undefined;
-    // Checks that waited their whole time for this server, which has sent nothing since it started
-    // (undefined once it has sent anything).
-    let silent: string[] | undefined = [];
-    for (const [i, check] of checks.entries()) {
-      const last = i === checks.length - 1;
+
+  let checksOnServer = 0;
+  let replays = 0;
+  // Once a replay has shown that clients leaving kill this server, each later check waits for
+  // its own clients' leaving to take effect: the crash is charged at once, without a replay.
+  let leavingKills = false;
+  let previous: { check: Check; run: CheckRun; at: number } | undefined;
+  // Checks that waited their whole time for this server, which has sent nothing since it started
+  // (undefined once it has sent anything).
+  let silent: string[] | undefined = [];
+
+  /** Runs the checks at these places one after another, with crash accounting and restarts. */
+  const sequential = async (order: number[]): Promise<void> => {
+    for (const [n, i] of order.entries()) {
+      const check = checks[i]!;
+      const last = n === order.length - 1;
       let restarted = false;
       if (server && !server.alive) {
         await server.stop();
@@ -168,8 +172,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         await server.stop();
         const blame = await replayPrevious(previous, start, run);
         if (blame) {
-          results[results.length - 1] = chargeCrash(results[results.length - 1]!, blame, track);
-          held = results[results.length - 1];
+          byIndex[previous.at] = chargeCrash(byIndex[previous.at]!, blame, track);
           if (blame.how === 'clients-left') leavingKills = true;
           // This check deserves a run of its own on a server that has not been killed under it.
           server = await start();
@@ -192,17 +195,83 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       if (restarted && !result.passed && result.failure) {
         result.failure.summary = join([result.failure.summary, t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')]);
       }
-      report(held);
-      held = result;
-      results.push(result);
-      previous = { check, run: current };
+      byIndex[i] = result;
+      flush(i);
+      previous = { check, run: current, at: i };
     }
-    report(held);
+  };
+
+  /**
+   * The checks marked `background` mostly wait (a client pausing for a second or more, a slow
+   * reader): they run alongside the checks that follow them, on the same server. Only passes count
+   * from that time: a check that failed meanwhile (a serial server busy with the waiting client
+   * fails whoever comes next) is run again on its own afterwards, and if the server crashed, so is
+   * every check that could have caused it. A correct server is graded in the time of the longest
+   * wait; a broken one gets the verdicts a one-at-a-time run gives.
+   */
+  const alongside = async (): Promise<number[]> => {
+    const on = server!;
+    const background = checks.flatMap((c, i) => (c.background ? [i] : []));
+    const foreground = checks.flatMap((c, i) => (c.background ? [] : [i]));
+    const runs = new Map<number, CheckRun>();
+    let waiting = background.length;
+    const all = Promise.all(
+      background.map(async (i) => {
+        runs.set(i, await run(checks[i]!, on, {}));
+        waiting--;
+      }),
+    );
+    const again: number[] = [];
+    let k = 0;
+    let lastPassed: { check: Check; run: CheckRun; at: number } | undefined;
+    // The last check always runs on its own: no later check would notice a crash it caused.
+    for (; k < foreground.length - 1 && waiting > 0 && on.alive; k++) {
+      const i = foreground[k]!;
+      const current = await run(checks[i]!, on, {});
+      runs.set(i, current);
+      checksOnServer++;
+      if (current.result.passed && on.alive) lastPassed = { check: checks[i]!, run: current, at: i };
+      else again.push(i);
+    }
+    await all;
+    checksOnServer += background.length;
+    const crashed = !on.alive;
+    for (const i of background) if (!runs.get(i)!.result.passed || crashed) again.push(i);
+    // What passed just before a crash may have caused it (its last request, or its clients leaving).
+    if (crashed && lastPassed) {
+      again.push(lastPassed.at);
+      lastPassed = undefined;
+    }
+    if ([...runs.values()].some((r) => r.conns.some((c) => c.receivedTotal > 0))) silent = undefined;
+    else {
+      // Nothing at all came back, to anyone: no neighbour is to blame for the first check that
+      // waited in vain, so its verdict stands, and the checks run again give the server a moment
+      // each, not their bounds.
+      const hung = [...runs.entries()].sort((a, b) => a[0] - b[0]).find(([, r]) => r.result.failure?.kind === 'hung' && !r.crashed);
+      if (hung && !crashed) {
+        silent = [checks[hung[0]]!.id];
+        again.splice(again.indexOf(hung[0]), 1);
+      }
+    }
+    for (const [i, r] of runs) if (!again.includes(i)) byIndex[i] = r.result;
+    previous = lastPassed;
+    return [...again, ...foreground.slice(k)].sort((a, b) => a - b);
+  };
+
+  try {
+    if (stage.site) root = await buildSite(tempDir, siteRng(opts.seed, stage.slug), stage.site);
+    server = await start();
+    startMs = server?.startedInMs ?? 0;
+    const everyCheck = checks.map((_, i) => i);
+    const background = checks.filter((c) => c.background).length;
+    await sequential(server && background > 0 && background < checks.length && !opts.oneAtATime ? await alongside() : everyCheck);
+    flush(checks.length);
   } finally {
     await server?.stop();
     await rm(tempDir, { recursive: true, force: true });
     untrackTempDir(tempDir);
   }
+  const results = byIndex as CheckResult[];
   const score = results.reduce((sum, r) => sum + r.points, 0);
   const maxScore = results.reduce((sum, r) => sum + r.maxPoints, 0);
   const crashes = results.filter((r) => r.failure?.kind === 'crashed').length;
@@ -539,7 +608,7 @@ function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failu
         ),
         hint: t(
           'Nothing comes back from this server at all. Look at the first failing check: is the server reading from the socket, and writing its reply to that same socket? A server busy in a loop (while (true) …) or waiting for something that never happens answers nobody.',
-          '这个服务器什么都没有返回。先看第一个失败的检查：服务器有没有从 socket 读取数据，并把回复写回同一个 socket？陷在循环里（while (true) …）或者在等一件永远不会发生的事的服务器，谁也不会回答。',
+          '这个服务器什么都没有返回。先看第一个失败的检查：服务器有没有从 socket 读取数据，并把回复写回同一个 socket？陷在死循环里或者在等一件永远不会发生的事的服务器，谁也不会回答。',
         ),
       },
       lastConn,

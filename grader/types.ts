@@ -44,6 +44,11 @@ export interface Check {
   timeoutMs: number;
   /** Set for the checks of a stage's teacher.ts: they run in class mode and on Gradescope only. */
   teacherOnly?: boolean;
+  /**
+   * The check mostly waits (a client pausing for a second or more, a slow reader) and changes
+   * nothing the other checks look at: it runs alongside them (see engine.ts, `alongside`).
+   */
+  background?: boolean;
   run(ctx: CheckContext): Promise<void>;
 }
 

@@ -159,6 +159,7 @@ const checks: Check[] = [
     title: t('several messages on one connection, the last after 1.2 s of silence', '同一连接上的多条消息，最后一条在沉默 1.2 秒之后'),
     points: 1,
     timeoutMs: 7000,
+    background: true,
     async run(ctx) {
       const conn = await ctx.connect();
       const count = ctx.rng.int(3, 5);

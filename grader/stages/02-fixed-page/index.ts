@@ -360,6 +360,7 @@ const checks: Check[] = [
     title: t('clients that pause for over a second: before their request, and inside its head', '停顿超过一秒的客户端：在请求之前，以及在请求头中间'),
     points: 2,
     timeoutMs: 8000,
+    background: true,
     async run(ctx) {
       const request = buildRequest(get('/'));
       const expected = indexBytes(ctx);
@@ -421,6 +422,7 @@ const checks: Check[] = [
     title: t('a 10 MiB page, to a client that stops reading for a while', '10 MiB 的页面，发给一个暂时停止读取的客户端'),
     points: 2,
     timeoutMs: 15000,
+    background: true,
     async run(ctx) {
       // index.html grows far beyond what the kernel's buffers hold. Whatever the server has not
       // handed to the kernel when it closes is lost: socket.destroy() right after write() shows.

@@ -443,6 +443,7 @@ const checks: Check[] = [
     title: t('a head dribbled over a second while others are served', '请求头用一秒多慢慢送达，同时其他客户端照常得到服务'),
     points: 2,
     timeoutMs: 8000,
+    background: true,
     async run(ctx) {
       const site = loadSite(ctx.root);
       const wanted = byRole(site, 'text')[0]!;
@@ -534,6 +535,7 @@ const checks: Check[] = [
     title: t('a 6 MB file to a client that stops reading, then reads slowly; others served meanwhile', '把 6 MB 的文件发给一个先停止读取、再慢慢读的客户端；同时照常服务其他人'),
     points: 3,
     timeoutMs: 16000,
+    background: true,
     async run(ctx) {
       const site = loadSite(ctx.root);
       const huge = byRole(site, 'huge')[0]!;

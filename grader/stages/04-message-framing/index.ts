@@ -733,6 +733,7 @@ const checks: Check[] = [
     title: t('pauses of 1.5 s inside a header, inside a payload and between frames', '在头部中间、负载中间和两个帧之间停顿 1.5 秒'),
     points: 2,
     timeoutMs: 7000,
+    background: true,
     async run(ctx) {
       const { rng } = ctx;
       // Inputs first, so the order in which the clients run cannot change them.
@@ -797,6 +798,7 @@ const checks: Check[] = [
     title: t('6 MiB of replies to a client that stops reading, then reads slowly; others served meanwhile', '向一个先停止读取、再慢慢读的客户端回复 6 MiB；同时照常服务其他人'),
     points: 3,
     timeoutMs: 20000,
+    background: true,
     async run(ctx) {
       const { rng } = ctx;
       // Big frames of different lengths, a small one after each: more than the kernel's buffers

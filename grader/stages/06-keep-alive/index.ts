@@ -410,6 +410,7 @@ const checks: Check[] = [
     title: t('quiet clients: a connection idle for 2.2 s is reused; a head paused for 1.2 s is answered', '安静的客户端：空闲 2.2 秒的连接可以复用；中途停顿 1.2 秒的请求头也能得到回应'),
     points: 2,
     timeoutMs: 9000,
+    background: true,
     async run(ctx) {
       const site = loadSite(ctx.root);
       const files = smallFiles(ctx, site, 4);

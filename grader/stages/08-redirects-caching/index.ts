@@ -579,6 +579,7 @@ const checks: Check[] = [
     title: t('hostile neighbours: a client that stops reading (then reads slowly), one that pauses mid-head; conditional requests still answered at once', '不友好的邻居：一个客户端停止读取（之后读得很慢），一个在请求头中途停顿；条件请求照样立即得到回应'),
     points: 2,
     timeoutMs: 12_000,
+    background: true,
     async run(ctx) {
       const site = loadSite(ctx.root);
       const large = know(site, site.files.find((f) => f.role === 'large')!);
