@@ -12,7 +12,7 @@
  * `--one-at-a-time` runs every check on its own (no background checks): the verdicts must be the
  * same both ways, which is how running checks alongside each other is shown to keep grading power.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,6 +43,15 @@ for (const stage of stages) {
 }
 
 const out: Record<string, string[]> = {};
+/**
+ * What each fixture's header says catches it ("// catches: 1.8 hung"), and on how many of the
+ * gradings that check failed that way: the power of the grader, seed by seed.
+ */
+const declared = new Map<string, { check: string; kind: string; caught: number; of: number }>();
+function declaredOf(file: string): { check: string; kind: string } | undefined {
+  const m = /catches:\s*(\d+\.\d+)\s+(\S+)/.exec(readFileSync(file, 'utf8').slice(0, 2000));
+  return m ? { check: m[1]!, kind: m[2]! } : undefined;
+}
 /** Grading times of each (stage, server), in ms, for the summary on stderr. */
 const times = new Map<string, number[]>();
 let flakes = 0;
@@ -58,6 +67,14 @@ async function worker(): Promise<void> {
       verdict = r.checks.map((c) => `${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`);
       if (r.startError) verdict.unshift(`start-error ${r.startError.kind}`);
       seen.add(JSON.stringify(verdict));
+      const want = job.name.startsWith('fixture ') ? declaredOf(job.file) : undefined;
+      if (want) {
+        const d = declared.get(`stage ${job.stage.number} ${job.name}`) ?? { ...want, caught: 0, of: 0 };
+        const c = r.checks.find((x) => x.id === want.check);
+        d.of++;
+        if (c && !c.passed && c.failure?.kind === want.kind) d.caught++;
+        declared.set(`stage ${job.stage.number} ${job.name}`, d);
+      }
       const key = `stage ${job.stage.number} ${job.name}`;
       times.set(key, [...(times.get(key) ?? []), Date.now() - t0]);
     }
@@ -73,6 +90,9 @@ const started = Date.now();
 await Promise.all(Array.from({ length: Number(values.jobs) }, worker));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [key, xs] of times) if (/ (solution|skeleton)$/.test(key)) process.stderr.write(`${key}: median ${median(xs)} ms over ${xs.length} gradings\n`);
+const missed = [...declared].filter(([, d]) => d.caught < d.of);
+for (const [key, d] of missed) process.stderr.write(`NOT ALWAYS CAUGHT ${key}: ${d.check} ${d.kind} on ${d.caught} of ${d.of} gradings\n`);
+process.stderr.write(`${declared.size} fixtures: ${declared.size - missed.length} caught by their declared check on every grading\n`);
 process.stderr.write(`\n${jobs.length} gradings × ${runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s, ${flakes} flaky\n`);
 const sorted = Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
 process.stdout.write(JSON.stringify(sorted, null, 1) + '\n');

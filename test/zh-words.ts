@@ -62,11 +62,11 @@ export function englishIn(r: StageResult): string[] {
   text = text
     // Commands written in a line (the "same inputs again" one, hints naming npm run hint).
     .replace(/\b(?:npm|npx|node|curl|nc) [^\n\u3000-\u9fff\uff00-\uffef]*/g, ' ')
+    // HTTP dates, which are the same in every language: "Fri, 16 Mar 2012 11:04:30 GMT".
+    .replace(/\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT/g, ' ')
     // Hex bytes, in the rows of a byte difference and in sentences ("ef bf bd（…）"), and offsets.
     .replace(/@\d+/g, ' ')
     .replace(/(?<=[\s[（(，。；：、]|^)(?:[0-9a-f]{2}|[0-9A-F]{2})(?=[\s\]）)，。；：、（]|$)/gm, ' ')
-    // HTTP dates, which are the same in every language: "Fri, 16 Mar 2012 11:04:30 GMT".
-    .replace(/\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT/g, ' ')
     // Calls in code, with their arguments: "map.set(name, value)".
     .replace(/\b\w+(?:\.\w+)+\([^()\n]*\)/g, ' ')
     // Header fields with their values, as requests are named: "GET /a (If-Modified-Since: Sat, 19 Mar 2033 00:10:58 GMT)".
