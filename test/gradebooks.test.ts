@@ -97,6 +97,13 @@ describe('the gradebook files', () => {
     expect(body[3]![10]).toBe('stage 2: grading failed: worker exited');
   });
 
+  it('plain, in Chinese: the header is in the language of the reasons under it', () => {
+    const [header, ...body] = rows(gradebook('plain', result, 'zh-CN').text);
+    expect(header!.slice(0, 1).concat(header!.slice(5))).toEqual(['学生', `第 1 关 ${result.stages[0]!.title.zh}（满分 4）`, `第 2 关 ${result.stages[1]!.title.zh}（满分 4）`, '总分（满分 8）', '满分', '状态', '原因']);
+    expect(header!.slice(1, 5)).toEqual(['name', 'email', 'lms_id', 'section']); // the roster's own columns, as the teacher wrote them
+    expect(body[1]![9]).toBe('did-not-start'); // status values are the documented ones in every language
+  });
+
   it('canvas: Student, ID, SIS User ID, SIS Login ID, Section, then a column per stage, Points Possible right under the header', () => {
     const book = gradebook('canvas', result);
     expect(book.file).toBe('gradebook-canvas.csv');

@@ -17,7 +17,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { say, type Lang, type Text } from '../i18n.ts';
+import { say, t, type Lang, type Text } from '../i18n.ts';
 import { kitRoot } from '../layout.ts';
 import type { ClassResult, StudentResult } from '../results.ts';
 
@@ -76,7 +76,16 @@ const assignment = (s: ClassResult['stages'][number]): string => `socklab stage 
 export function gradebookCsv(result: ClassResult, lang: Lang = 'en'): string {
   const extra = result.rosterColumns ?? [];
   const totalMax = result.stages.reduce((a, s) => a + s.maxScore, 0);
-  const header = ['student', ...extra, ...result.stages.map((s) => `stage ${s.number} ${say(s.title, 'en')} (max ${s.maxScore})`), `total (max ${totalMax})`, 'max', 'status', 'reason'];
+  // In the language of the cells below it; the status values stay as documented (ok, error, …).
+  const header = [
+    say(t('student', '学生'), lang),
+    ...extra,
+    ...result.stages.map((s) => say(t(`stage ${s.number} ${s.title.en} (max ${s.maxScore})`, `第 ${s.number} 关 ${s.title.zh}（满分 ${s.maxScore}）`), lang)),
+    say(t(`total (max ${totalMax})`, `总分（满分 ${totalMax}）`), lang),
+    say(t('max', '满分'), lang),
+    say(t('status', '状态'), lang),
+    say(t('reason', '原因'), lang),
+  ];
   const rows = result.students.map((st) => [
     st.id,
     ...extra.map((c) => st.info?.[c] ?? ''),
