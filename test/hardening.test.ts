@@ -333,6 +333,30 @@ describe('8: temp folders of a killed grader', () => {
     await alive.exited;
   });
 
+  it('leaves alone a live grader\'s folder even where start times cannot be read (no /proc)', async () => {
+    // A grader taking the non-/proc paths (macOS, or SOCKLAB_PRETEND_MISSING=proc) knows a pid is
+    // alive but not when it started: that is no reason to take a folder from under it. (One did,
+    // from a grading running beside it in the test suite.)
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sweep-test-'));
+    try {
+      mkdirSync(path.join(dir, 'socklab-alive'));
+      const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+      const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      writeFileSync(path.join(dir, '.socklab-alive.owner'), `${process.pid} ${started} ${readlinkSync('/proc/self/ns/pid')}\n`);
+      const sweep = `import(${JSON.stringify(path.join(repoRoot, 'grader/runner/processes.ts'))}).then((m) => console.log(JSON.stringify(m.sweepStaleTempDirs(${JSON.stringify(dir)}))))`;
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', sweep], { cwd: repoRoot, env: { ...process.env, SOCKLAB_PRETEND_MISSING: 'proc' } });
+        let text = '';
+        child.stdout.on('data', (c: Buffer) => (text += c));
+        child.on('exit', () => resolve(text));
+      });
+      expect(JSON.parse(out)).toEqual([]);
+      expect(existsSync(path.join(dir, 'socklab-alive'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("leaves alone a folder made in another pid namespace, whose grader this one cannot see", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sweep-test-'));
     try {

@@ -133,7 +133,8 @@ export function fixtureHeader(source: string, name = 'this fixture'): FixtureHea
     if (says || saysZh) throw new Error(`${name} catches nothing, so it cannot say anything; drop its "says:" line`);
     return { catches };
   }
-  const m = /^(start|\d+\.\d+) ([a-z-]+)$/.exec(catches);
+  // "4.13 reset|closed-early": where the kernel's state decides between two kinds of the same failure.
+  const m = /^(start|\d+\.\d+) ([a-z-]+(?:\|[a-z-]+)*)$/.exec(catches);
   if (!m) throw new Error(`${name}: "catches: ${catches}" is not "<check id> <failure kind>", "start <start-error kind>" or "nothing"; ${how}`);
   if (!says) throw new Error(`${name} has no "says:" line: declare words its failure message must contain; ${how}`);
   return { catches: m[1] === 'start' ? { start: m[2]! } : { check: m[1]!, kind: m[2]! }, says, saysZh };

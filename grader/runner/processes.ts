@@ -210,7 +210,9 @@ export function sweepStaleTempDirs(dir = os.tmpdir()): string[] {
     // Made in another pid namespace: its grader may live where this one cannot see it.
     if ((fields[2] ?? '-') !== (pidNamespace('self') || '-')) continue;
     const now = startTime(pid);
-    if (now !== undefined && (started === 0 || now === started)) continue; // its grader still runs
+    // Its grader still runs: the same process, or a live pid whose start this grader cannot see
+    // (no /proc, or SOCKLAB_PRETEND_MISSING=proc) — never sweep a folder that may be in use.
+    if (now !== undefined && (started === 0 || now === 0 || now === started)) continue;
     const folder = path.join(dir, name.slice(1, -'.owner'.length));
     try {
       rmSync(folder, { recursive: true, force: true });

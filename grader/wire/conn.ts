@@ -214,15 +214,30 @@ export class Conn {
     return Buffer.from(out);
   }
 
-  /** Sends bytes as one write and resolves when the kernel has taken them (backpressure respected). */
-  async send(data: Buffer | string): Promise<void> {
+  /**
+   * Sends bytes and our FIN in one call (a write, then the shutdown right behind it), so the server
+   * finds both waiting, as `printf … | nc -N` delivers them. For a small request.
+   */
+  sendAndEnd(data: Buffer | string): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.recordSend(bytes);
+    this.record({ kind: 'fin-sent' });
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end(bytes);
+  }
+
+  private recordSend(bytes: Buffer): void {
     if (this.keptSend < KEEP_FOR_DISPLAY) {
       const keep = bytes.subarray(0, KEEP_FOR_DISPLAY - this.keptSend);
       this.keptSend += keep.length;
       this.record({ kind: 'send', bytes: Buffer.from(keep), size: bytes.length });
     } else this.record({ kind: 'send', bytes: Buffer.alloc(0), size: bytes.length });
     this.sentTotal += bytes.length;
+  }
+
+  /** Sends bytes as one write and resolves when the kernel has taken them (backpressure respected). */
+  async send(data: Buffer | string): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.recordSend(bytes);
     if (this.socket.destroyed || this.socket.writableEnded) {
       throw new WireError(this.ended === 'aborted' ? 'aborted' : 'closed', t('the connection was already closed when we tried to send', '我们要发送时连接已经关闭'), this);
     }
