@@ -225,8 +225,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     const again: number[] = [];
     let k = 0;
     let lastPassed: { check: Check; run: CheckRun; at: number } | undefined;
-    // The last check always runs on its own: no later check would notice a crash it caused.
-    for (; k < foreground.length - 1 && waiting > 0 && on.alive; k++) {
+    // The last check always runs on its own: no later check would notice a crash it caused. The
+    // first failure ends the overlap: with a neighbour to blame, more checks would only fail too.
+    for (; k < foreground.length - 1 && waiting > 0 && on.alive && again.length === 0; k++) {
       const i = foreground[k]!;
       const current = await run(checks[i]!, on, {});
       runs.set(i, current);

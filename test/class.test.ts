@@ -29,8 +29,8 @@ const failed = (s: StudentResult, stage = first.number): string[] =>
   s.stages.find((x) => x.stage === stage)!.checks.filter((c) => !c.passed).map((c) => c.id);
 const firstScore = (s: StudentResult): number => s.stages.find((x) => x.stage === first.number)!.score;
 
-// Generous against a busy machine (tests of other engineers run beside these), small enough that
-// the hanging student is cut by them rather than by the sum of its checks' bounds.
+// Generous against a busy machine (tests of other engineers run beside these); the limits cutting a
+// stage are tested with small ones (describe 'time limits').
 const LIMITS = { stageMs: 20_000, studentMs: 45_000, listenMs: 6_000 };
 
 describe('a class of 40 repos', () => {
@@ -109,13 +109,17 @@ describe('a class of 40 repos', () => {
     expect(by('skeleton').status).toBe('ok');
   });
 
-  it('stops a server that hangs on every stage at the time limits and says so', () => {
+  it('grades a server that hangs on every stage in full, each check told "hung", without waiting out every bound', () => {
+    // It never sends a byte: once one check has waited for it in vain, the others give it a moment
+    // each (engine.ts, QUICK_HUNG_MS), so no time limit is reached. The limits are tested below.
     const h = by('hanging');
-    expect(h.status).toBe('timeout');
-    const cut = h.stages.filter((s) => s.cut);
-    expect(cut.length).toBeGreaterThan(0);
-    expect(h.problems.map((p) => p.en).join('\n')).toMatch(/stage \d+: (stopped at|not run:) .*(per-stage time limit of 20 s|per-student time limit of 45 s)/);
-    for (const s of h.stages) expect(s.score).toBe(s.checks.filter((c) => c.passed).reduce((a, c) => a + c.points, 0));
+    expect(h.status).toBe('ok');
+    expect(h.score).toBe(0);
+    for (const s of h.stages) {
+      expect(s.cut).toBeUndefined();
+      expect(s.checks.map((c) => c.failure?.kind).filter((k) => k !== 'hung' && k !== 'closed-early'), `stage ${s.stage}`).toEqual([]);
+      expect(s.checks.some((c) => /still hung/.test(c.failure?.summary.en ?? '')), `stage ${s.stage}`).toBe(true);
+    }
   });
 
   it('reports a server that never listens as did-not-start, with the reason', () => {
@@ -327,7 +331,7 @@ describe('time limits', () => {
   it('cuts a stage at the per-stage limit and later stages at the per-student limit, keeping finished checks', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'socklab-class-limits-'));
     try {
-      makeStudent(tmp, 'hangs', 'hanging');
+      makeStudent(tmp, 'hangs', 'stalling');
       const tag = newTag();
       const t0 = Date.now();
       const r = await gradeClass({
@@ -335,7 +339,9 @@ describe('time limits', () => {
         stages,
         classSeed: 1,
         jobs: 1,
-        limits: { stageMs: 3000, studentMs: stages.length > 1 ? 4500 : 2000, listenMs: 6000 },
+        // A stalling server's checks each wait out their 2 s: the first check's verdict is in at
+        // about 4 s (its neighbour, a background check, is waited for first), the second at 6 s.
+        limits: { stageMs: 7000, studentMs: stages.length > 1 ? 10_000 : 6500, listenMs: 6000 },
         env: { SOCKLAB_TEST_TAG: tag },
       });
       const took = Date.now() - t0;
@@ -348,7 +354,7 @@ describe('time limits', () => {
       const notRun = s.stages[0]!.checks.filter((c) => /time limit/.test(c.failure?.summary.en ?? ''));
       expect(notRun.length).toBeGreaterThan(0);
       expect(notRun.length).toBeLessThan(s.stages[0]!.checks.length);
-      expect(took).toBeLessThan((stages.length > 1 ? 4500 : 2000) + 10_000);
+      expect(took).toBeLessThan((stages.length > 1 ? 10_000 : 6500) + 10_000);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
