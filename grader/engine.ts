@@ -86,6 +86,8 @@ interface CheckRun {
   result: CheckResult;
   /** The server exited during the check, or right after it with its connections closing. */
   crashed: boolean;
+  /** The check itself found nothing wrong (a crash it caused may still fail it). */
+  bodyPassed: boolean;
   /** The server closed or reset one of the check's connections (a crash does that, among others). */
   sawClose: boolean;
   /** Connections still open when the check ended: what "its clients leaving" closes. */
@@ -125,7 +127,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     }
   };
   const run = async (check: Check, on: RunningServer | undefined, how: RunHow = {}): Promise<CheckRun> =>
-    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {} };
+    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, bodyPassed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {} };
   // Results by the check's place in the stage, reported in that order. A result is reported once
   // the check after it has run: a crash seen during the next check may still turn out to be this
   // one's (its last request, or its clients leaving, took the server down).
@@ -326,7 +328,8 @@ async function replayPrevious(
     const blame = (how: Blame['how']): Blame => ({ how, replayed: true, exit: fresh.exitInfo!, output: fresh.outputTail(12), conns: replay.conns, exitedAt: fresh.exitedAt! });
     if (replay.crashed) {
       replay.leave();
-      return previous.run.sawClose ? blame('during') : undefined;
+      // Every answer came back and then it died: its last request did it, as the first run showed.
+      return previous.run.sawClose ? blame(replay.bodyPassed ? 'last-request' : 'during') : undefined;
     }
     const died = async (): Promise<boolean> => {
       await Promise.race([fresh.exited, sleep(AFTERMATH_MS, undefined, { ref: false })]);
@@ -534,6 +537,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   }
   const sawClose = await noticeExit(server, conns, failure?.kind, how.last ?? false);
   const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
+  const bodyPassed = failure === undefined;
   if (crashed) failure = crashFailure(server, conns, failure, track);
   // Gone already: we dropped it, or it was reset, or both sides sent their FIN.
   const gone = (c: Conn): boolean => c.closed !== undefined && (c.closed !== 'fin' || c.events.some((e) => e.kind === 'fin-sent'));
@@ -555,6 +559,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       ...(failure ? { failure } : {}),
     },
     crashed,
+    bodyPassed,
     sawClose,
     openAtEnd,
     conns,

@@ -97,7 +97,9 @@ describe('crash accounting', () => {
     // 9.1 gets every answer and sees the server close: the exit is noticed before the next check.
     const { result } = await gradeWith(server('exits-after-echo.ts'), [echoCheck(1, { last: true, waitForClose: true }), echoCheck(2)]);
     expect(verdicts(result)).toEqual(['9.1 0/1 crashed', '9.2 1/1 pass']);
-    expect(result.checks[0]!.failure!.summary.en).toMatch(/^the server crashed right after this check's last request: every answer came back, then it exited with code 4 \(the last thing before: client 1 sent 13 bytes: "check 1 last\\n"\)$/);
+    // Seen at once; or, on a machine so busy that the exit is noticed only by the next check, by the
+    // replay (the next test): the same verdict and the same story either way.
+    expect(result.checks[0]!.failure!.summary.en).toMatch(/^the server crashed right after this check's last request: (every answer came back, then it exited with code 4|it exited with code 4 once every answer had been sent) \(the last thing before: client 1 sent 13 bytes: "check 1 last\\n"\)/);
   });
 
   it("a crash after a check's last answer, seen only by the next check, is found by replaying the first", async () => {

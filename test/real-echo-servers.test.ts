@@ -9,9 +9,9 @@ describe('real echo servers', () => {
   const socat = has('socat');
   if (!socat) console.warn('SKIPPED: socat is not installed (apt-get install socat); .ci/run installs it');
 
-  it.skipIf(!socat)('socat TCP-LISTEN:{port},reuseaddr,fork EXEC:cat passes every check of stage 1', async () => {
+  it.skipIf(!socat)('socat TCP-LISTEN:{port},reuseaddr,fork,backlog=128 EXEC:cat passes every check of stage 1', async () => {
     for (const seed of [1, 2, 3]) {
-      const result = await grade(1, { kind: 'shell', command: 'socat TCP-LISTEN:{port},reuseaddr,fork EXEC:cat' }, seed);
+      const result = await grade(1, { kind: 'shell', command: 'socat TCP-LISTEN:{port},reuseaddr,fork,backlog=128 EXEC:cat' }, seed);
       expect(result.passed, explainFailures(result)).toBe(true);
     }
   });
