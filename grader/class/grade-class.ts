@@ -17,6 +17,7 @@ import { formatMs } from '../wire/conn.ts';
 import { serverFileOf, type StudentRepo } from './discover.ts';
 import { Lane } from './lane.ts';
 import { detectSandbox } from './sandbox.ts';
+import { DATA_BYTES, limitsPrefix } from '../runner/limits.ts';
 import { studentSeed } from './seed.ts';
 import { sweep } from './sweep.ts';
 import { studentStatus, type ClassLimits, type ClassResult, type ClassStageResult, type StageInfo, type StudentResult, type StudentStatus } from '../results.ts';
@@ -24,7 +25,7 @@ import { studentStatus, type ClassLimits, type ClassResult, type ClassStageResul
 export const DEFAULT_LIMITS: ClassLimits = {
   stageMs: 60_000,
   studentMs: 240_000,
-  memoryBytes: 512 * 2 ** 20,
+  memoryBytes: DATA_BYTES,
   listenMs: 10_000,
 };
 
@@ -63,7 +64,8 @@ export function stageInfo(stage: Stage, includeTeacherOnly: boolean): StageInfo 
 
 export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
   const started = Date.now();
-  const limits: ClassLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // The memory limit every server runs under anyway (raised for a Node that needs more to start).
+  const limits: ClassLimits = { ...DEFAULT_LIMITS, memoryBytes: limitsPrefix().limits.dataBytes, ...opts.limits };
   const includeTeacherOnly = opts.includeTeacherOnly ?? true;
   const jobs = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), opts.students.length || 1));
   const runId = randomUUID().slice(0, 12);

@@ -95,9 +95,9 @@ export async function expectStream(conn: Conn, expected: Buffer, opts: StreamOpt
         piece = await conn.read(want, opts.stallMs);
       } catch (err) {
         if (!(err instanceof WireError)) throw err;
-        if (err.kind === 'timeout' && conn.receivedTotal > before) continue; // slow, but moving
         const partial = conn.peek();
         if (partial.length > 0 && firstDifference(expected.subarray(got, got + partial.length), partial) >= 0) differs(partial);
+        if (err.kind === 'timeout' && conn.receivedTotal > before) continue; // slow, but moving
         const arrived = got + partial.length;
         fail({
           kind: kindOf(err),

@@ -15,10 +15,13 @@ import { findExecutable, pretendMissing } from './contain.ts';
 /** Open files (RLIMIT_NOFILE) per server: far more than any check holds open at once, far fewer than a leak needs. */
 export const OPEN_FILES = 256;
 /**
- * Data segment (RLIMIT_DATA) per server: class mode's limit, generous for Node. RLIMIT_AS would
- * not do: V8 reserves gigabytes of address space at start and would die at once.
+ * Data segment (RLIMIT_DATA) per server, class mode's too. RLIMIT_AS would not do: V8 reserves
+ * gigabytes of address space at start and would die at once. Even RLIMIT_DATA counts some of V8's
+ * start-up reservations: measured here, Node 20 and 22 start under 256 MiB, Node 24.22 and 26.12
+ * need about 580 MiB (V8 dies with "Failed to reserve virtual memory for CodeRange"). 1 GiB leaves
+ * a real heap above that, and the probe below raises it for a runtime that needs more.
  */
-export const DATA_BYTES = 512 * 2 ** 20;
+export const DATA_BYTES = 2 ** 30;
 
 export interface ServerLimits {
   openFiles: number;
@@ -43,25 +46,45 @@ let probedWith: string | undefined;
 /**
  * The argv prefix that runs a command under the limits, and what they are. A limit can only be
  * lowered: where the grader's own hard limit is already below one, that one stays. Probed once per
- * process (prlimit may exist and still be refused, as by some seccomp profiles): one short exec.
+ * process (prlimit may exist and still be refused, as by some seccomp profiles): one short Node start
+ * under the limits, more only where this Node needs a higher memory limit.
  */
 export function limitsPrefix(): { prefix: string[]; limits: ServerLimits } {
   const pretend = process.env.SOCKLAB_PRETEND_MISSING ?? '';
   if (probed && probedWith === pretend) return probed;
   probedWith = pretend;
   const openFiles = Math.min(OPEN_FILES, hardLimit('Max open files') ?? OPEN_FILES);
-  const dataBytes = Math.min(DATA_BYTES, hardLimit('Max data size') ?? DATA_BYTES);
+  const hardData = hardLimit('Max data size');
   const prlimit = pretendMissing('prlimit') ? undefined : findExecutable('prlimit');
-  if (prlimit) {
-    const prefix = [prlimit, `--nofile=${openFiles}`, `--data=${dataBytes}`, '--'];
-    try {
-      execFileSync(prefix[0]!, [...prefix.slice(1), '/bin/sh', '-c', 'exit 0'], { stdio: 'ignore', timeout: 5000 });
-      return (probed = { prefix, limits: { openFiles, dataBytes, via: 'prlimit' } });
-    } catch {
-      /* the shell's ulimit then */
+  const ways: Array<[ServerLimits['via'], (dataBytes: number) => string[]]> = [
+    ['ulimit', (dataBytes) => {
+      // `ulimit` without -S or -H sets both, so the server cannot raise them again.
+      const script = `ulimit -n ${openFiles} 2>/dev/null; ulimit -d ${Math.floor(dataBytes / 1024)} 2>/dev/null; exec "$@"`;
+      return ['/bin/sh', '-c', script, 'socklab-limits'];
+    }],
+  ];
+  if (prlimit) ways.unshift(['prlimit', (dataBytes) => [prlimit, `--nofile=${openFiles}`, `--data=${dataBytes}`, '--']]);
+  for (const [via, prefixFor] of ways) {
+    // Node must start under the limit, with a second isolate as tsx's loader thread has: newer
+    // V8s reserve more at start, so the limit grows for them, up to 4 GiB.
+    for (const wanted of [DATA_BYTES, 2 * DATA_BYTES, 4 * DATA_BYTES]) {
+      const dataBytes = Math.min(wanted, hardData ?? wanted);
+      const prefix = prefixFor(dataBytes);
+      if (startsUnder(prefix)) return (probed = { prefix, limits: { openFiles, dataBytes, via } });
     }
   }
-  // `ulimit` without -S or -H sets both, so the server cannot raise them again.
-  const script = `ulimit -n ${openFiles} 2>/dev/null; ulimit -d ${Math.floor(dataBytes / 1024)} 2>/dev/null; exec "$@"`;
-  return (probed = { prefix: ['/bin/sh', '-c', script, 'socklab-limits'], limits: { openFiles, dataBytes, via: 'ulimit' } });
+  // Nothing started (then no server will either, and its start-up failure will say why).
+  const dataBytes = Math.min(DATA_BYTES, hardData ?? DATA_BYTES);
+  return (probed = { prefix: ways.at(-1)![1](dataBytes), limits: { openFiles, dataBytes, via: 'ulimit' } });
+}
+
+/** Whether this Node, with a worker thread, starts under a limits prefix (prlimit may also be refused outright). */
+function startsUnder(prefix: string[]): boolean {
+  const twoIsolates = "new (require('node:worker_threads').Worker)('', { eval: true })";
+  try {
+    execFileSync(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', twoIsolates], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -122,6 +122,22 @@ const checks: Check[] = [
         for (let off = 0; off < size; off += chunk) await conn.send(data.subarray(off, off + chunk));
       })();
       writing.catch(() => {});
+      // Bytes lost at the very end look like a stall, not like wrong bytes. So once everything is
+      // written and the echo is complete or has stood still for a second, 16 more bytes follow: a
+      // server that lost bytes echoes these straight after the gap, and the check can say which
+      // bytes went missing instead of "hung". TCP keeps order, so a correct server is unaffected.
+      const tail = largePayload(ctx.rng, 16);
+      const tailing = (async () => {
+        await writing;
+        let seen = -1;
+        let since = Date.now();
+        while (conn.receivedTotal < size && !conn.closed && Date.now() - since < 1000) {
+          if (conn.receivedTotal !== seen) [seen, since] = [conn.receivedTotal, Date.now()];
+          await ctx.sleep(100);
+        }
+        if (!conn.closed) await conn.send(tail);
+      })();
+      tailing.catch(() => {});
       const hintStream = t(
         "Echo each chunk as it arrives rather than collecting everything until the client closes. If the transfer stalls part-way, you may pause reading when write() returns false and never resume — resume on 'drain', or simply use socket.pipe(socket), which does both.",
         "每收到一块就回显，不要攒到客户端关闭才发。如果传输中途卡住，可能是 write() 返回 false 时你暂停了读取却再也没有恢复——在 'drain' 事件里恢复，或者直接用 socket.pipe(socket)，它两件事都会做。",
@@ -141,9 +157,9 @@ const checks: Check[] = [
           conn,
         });
       }
-      await expectStream(conn, data, {
+      await expectStream(conn, Buffer.concat([data, tail]), {
         stallMs: 3000,
-        what: t(`the echo of ${size} bytes sent in ${Math.ceil(size / chunk)} writes, read with pauses`, `分 ${Math.ceil(size / chunk)} 次写入、被读读停停地读取的 ${size} 字节的回显`),
+        what: t(`the echo of ${size + tail.length} bytes sent in ${Math.ceil(size / chunk) + 1} writes, read with pauses`, `分 ${Math.ceil(size / chunk) + 1} 次写入、被读读停停地读取的 ${size + tail.length} 字节的回显`),
         hint: hintStream,
         hintWhenDifferent: t(
           "Bytes went missing or changed where the client read slowly. When socket.write() returns false the chunk is still queued — never drop or skip data then, and never reuse a Buffer you have passed to write() (it is sent later, as it is by then). In other languages, send() may send only part of what you give it: send the rest (Python: sendall()).",
@@ -151,7 +167,7 @@ const checks: Check[] = [
         ),
       });
       reader.stop();
-      await writing;
+      await tailing;
     },
   },
   {
