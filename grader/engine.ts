@@ -43,6 +43,9 @@ export interface GradeOptions {
 
 class TimeBoundExceeded extends Error {}
 
+/** A check that ran alongside others, stopped because it will be run again on its own anyway. */
+class Cancelled extends Error {}
+
 /** A check stopped early because the server, silent since it started, stayed silent in it too. */
 class StillHung extends Error {
   constructor(readonly earlier: string[], readonly afterMs: number) {
@@ -52,11 +55,14 @@ class StillHung extends Error {
 
 /**
  * Once a server has sent nothing at all since it started and a check has waited its whole time for
- * it, later checks each give it QUICK_HUNG_MS to send a first byte before they say "still hung":
+ * it, later checks each give it QUICK_HUNG_MS (and as long as what they send still moves) to send
+ * a first byte or close before they say "still hung":
  * a fully hung server costs one check's bound and a fraction of a second per check after it, not
  * every check's bound. A server that answers anything is graded in full from then on.
  */
-const QUICK_HUNG_MS = 150;
+const QUICK_HUNG_MS = 100;
+/** How often a still-hung check looks whether the server answered or our side still moves. */
+const QUICK_TICK_MS = 50;
 
 export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeacherOnly' | 'only'>): Check[] {
   return stage.checks.filter((c) => (opts.includeTeacherOnly || !c.teacherOnly) && (!opts.only || opts.only.includes(c.id)));
@@ -95,6 +101,8 @@ interface CheckRun {
   conns: Conn[];
   /** Closes the check's connections (a replay keeps them open to see what their leaving does). */
   leave(): void;
+  /** Stopped from outside (`RunHow.cancel`): its verdict means nothing, it is run again. */
+  cancelled: boolean;
 }
 
 export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<StageResult> {
@@ -127,7 +135,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     }
   };
   const run = async (check: Check, on: RunningServer | undefined, how: RunHow = {}): Promise<CheckRun> =>
-    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, bodyPassed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {} };
+    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, bodyPassed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {}, cancelled: false };
   // Results by the check's place in the stage, reported in that order. A result is reported once
   // the check after it has run: a crash seen during the next check may still turn out to be this
   // one's (its last request, or its clients leaving, took the server down).
@@ -149,9 +157,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
 
   /** Runs the checks at these places one after another, with crash accounting and restarts. */
   const sequential = async (order: number[]): Promise<void> => {
-    for (const [n, i] of order.entries()) {
+    for (const i of order) {
       const check = checks[i]!;
-      const last = n === order.length - 1;
+      const last = i === checks.length - 1;
       let restarted = false;
       if (server && !server.alive) {
         await server.stop();
@@ -211,22 +219,25 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
    * every check that could have caused it. A correct server is graded in the time of the longest
    * wait; a broken one gets the verdicts a one-at-a-time run gives.
    */
-  const alongside = async (): Promise<number[]> => {
+  const alongside = async (done: number): Promise<number[]> => {
     const on = server!;
     const background = checks.flatMap((c, i) => (c.background ? [i] : []));
-    const foreground = checks.flatMap((c, i) => (c.background ? [] : [i]));
+    const foreground = checks.flatMap((c, i) => (c.background || i === done ? [] : [i]));
     const runs = new Map<number, CheckRun>();
     let waiting = background.length;
+    // A foreground check that got not one byte back stops the waiting checks: the server is hung,
+    // or busy with them; either way they are run again on their own, and need not wait it out.
+    const stop = new AbortController();
     const all = Promise.all(
       background.map(async (i) => {
         // The stage's last check has no later one to notice a crash it caused: it looks itself.
-        runs.set(i, await run(checks[i]!, on, { last: i === checks.length - 1 }));
+        runs.set(i, await run(checks[i]!, on, { last: i === checks.length - 1, cancel: stop.signal }));
         waiting--;
       }),
     );
     const again: number[] = [];
     let k = 0;
-    let lastPassed: { check: Check; run: CheckRun; at: number } | undefined;
+    let lastPassed = previous && byIndex[previous.at]?.passed ? previous : undefined;
     // The last check always runs on its own: no later check would notice a crash it caused. The
     // first failure ends the overlap: with a neighbour to blame, more checks would only fail too.
     for (; k < foreground.length - 1 && waiting > 0 && on.alive && again.length === 0; k++) {
@@ -236,6 +247,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       checksOnServer++;
       if (current.result.passed && on.alive) lastPassed = { check: checks[i]!, run: current, at: i };
       else again.push(i);
+      if (current.result.failure?.kind === 'hung' && current.conns.every((c) => c.receivedTotal === 0)) stop.abort();
     }
     await all;
     checksOnServer += background.length;
@@ -247,11 +259,11 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       lastPassed = undefined;
     }
     if ([...runs.values()].some((r) => r.conns.some((c) => c.receivedTotal > 0))) silent = undefined;
-    else {
+    else if (silent !== undefined && ![...runs.values()].some((r) => r.cancelled)) {
       // Nothing at all came back, to anyone: no neighbour is to blame for the first check that
       // waited in vain, so its verdict stands, and the checks run again give the server a moment
       // each, not their bounds.
-      const hung = [...runs.entries()].sort((a, b) => a[0] - b[0]).find(([, r]) => r.result.failure?.kind === 'hung' && !r.crashed);
+      const hung = [...runs.entries()].sort((a, b) => a[0] - b[0]).find(([, r]) => r.result.failure?.kind === 'hung' && !r.crashed && !r.cancelled);
       if (hung && !crashed) {
         silent = [checks[hung[0]]!.id];
         again.splice(again.indexOf(hung[0]), 1);
@@ -268,7 +280,14 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     startMs = server?.startedInMs ?? 0;
     const everyCheck = checks.map((_, i) => i);
     const background = checks.filter((c) => c.background).length;
-    await sequential(server && background > 0 && background < checks.length && !opts.oneAtATime ? await alongside() : everyCheck);
+    if (server && background > 0 && background < checks.length && !opts.oneAtATime) {
+      // The first check runs alone: a server that cannot answer it gets no neighbour to blame,
+      // and the checks after it learn at once that it is hung. Waiting checks join after it.
+      const first = checks.findIndex((c) => !c.background);
+      await sequential([first]);
+      const rest = everyCheck.filter((i) => i !== first);
+      await sequential(byIndex[first]?.passed && server?.alive ? await alongside(first) : rest);
+    } else await sequential(everyCheck);
     flush(checks.length);
   } finally {
     await server?.stop();
@@ -471,6 +490,8 @@ interface RunHow {
   last?: boolean;
   /** The server has sent nothing since it started, and these checks waited their whole time for it. */
   silentSince?: string[];
+  /** Stops the check early; it then fails with `cancelled` set, to be run again. */
+  cancel?: AbortSignal;
 }
 
 async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track, how: RunHow = {}): Promise<CheckRun> {
@@ -516,26 +537,53 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     }, check.timeoutMs);
     const earlier = how.silentSince;
     if (earlier?.length) {
-      quick = setTimeout(() => {
+      // The server may still be taking in what the check sends (it reads, it just never answers):
+      // the verdict waits until our side has stood still for a tick as well, so that a server that
+      // would close once it reads our FIN gets to do so, and is told so rather than "still hung".
+      // Only a backlog counts (a check that sends a little at a time is not kept waiting by it),
+      // and for one tick after it cleared (the FIN that follows, and the server reading it).
+      const progress = (): number => conns.reduce((sum, c) => sum + c.sendProgress, 0);
+      let seen = 0;
+      let wasQueued = false;
+      const tick = (): void => {
+        // A byte from the server: it answers after all, and the check runs its course.
         if (conns.some((c) => c.receivedTotal > 0)) return;
-        reject(new StillHung(earlier, QUICK_HUNG_MS));
+        const now = progress();
+        const queued = conns.some((c) => c.unsent > 0);
+        const moving = now !== seen && (queued || wasQueued);
+        [seen, wasQueued] = [now, queued];
+        if (moving || Date.now() - started < QUICK_HUNG_MS) {
+          quick = setTimeout(tick, QUICK_TICK_MS);
+          return;
+        }
+        reject(new StillHung(earlier, Date.now() - started));
         controller.abort();
-      }, QUICK_HUNG_MS);
+      };
+      quick = setTimeout(tick, QUICK_TICK_MS);
     }
+    const cancel = (): void => (reject(new Cancelled()), controller.abort());
+    if (how.cancel?.aborted) cancel();
+    else how.cancel?.addEventListener('abort', cancel, { once: true });
   });
   const running = check.run(ctx);
   running.catch(() => {}); // after a time-out the check winds down on its own; its error is not news
   let failure: Failure | undefined;
+  let cancelled = false;
+  let stillHung = false;
   const wasAlive = server.alive;
   try {
     await Promise.race([running, bound]);
   } catch (err) {
+    cancelled = err instanceof Cancelled;
+    stillHung = err instanceof StillHung;
     failure = explain(err, check, conns, track);
   } finally {
     clearTimeout(timer);
     clearTimeout(quick);
   }
-  const sawClose = await noticeExit(server, conns, failure?.kind, how.last ?? false);
+  // "Still hung" is no sign of an exit: a server that has never answered and still listens is
+  // not given the moment a suspicious failure gets (the next check would see an exit anyway).
+  const sawClose = await noticeExit(server, conns, stillHung ? undefined : failure?.kind, how.last ?? false);
   const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
   const bodyPassed = failure === undefined;
   if (crashed) failure = crashFailure(server, conns, failure, track);
@@ -564,6 +612,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     openAtEnd,
     conns,
     leave,
+    cancelled,
   };
 }
 

@@ -274,6 +274,16 @@ export class Conn {
     return this.socket.writableLength;
   }
 
+  /**
+   * A figure that changes whenever the kernel takes more of what we send: the bytes handed to
+   * send() less those Node and libuv still queue (libuv's write queue shrinks while one large write
+   * is part-way through, which writableLength alone does not show).
+   */
+  get sendProgress(): number {
+    const queued = (this.socket as unknown as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
+    return this.sentTotal - this.socket.writableLength - queued + (this.events.some((e) => e.kind === 'fin-sent') ? 1 : 0);
+  }
+
   /** Half-close: send FIN. We can still read what the server sends back. */
   end(): void {
     this.record({ kind: 'fin-sent' });
