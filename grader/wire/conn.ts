@@ -67,6 +67,8 @@ export class Conn {
   readonly started = Date.now();
   /** Total bytes sent and received, whatever the display cap. */
   sentTotal = 0;
+  /** Aborted with the connection: ends its pauses. */
+  private readonly aborted = new AbortController();
   receivedTotal = 0;
   /** Bytes received and not yet consumed by a read. */
   private pending: Buffer[] = [];
@@ -254,10 +256,13 @@ export class Conn {
     }
   }
 
-  /** A pause that ends early if the connection is aborted. */
+  /**
+   * A pause that ends early if the connection is aborted (the check is over: whatever it does next
+   * on this connection fails as aborted), so no timer outlives its check.
+   */
   async pause(ms: number): Promise<void> {
     if (this.ended === 'aborted') throw new WireError('aborted', t('aborted', '已中止'), this);
-    await sleep(ms);
+    await sleep(ms, undefined, { signal: this.aborted.signal }).catch(() => {});
   }
 
   /** Stop reading from the socket: the server's replies back up in the kernel and then in its own buffers. */
@@ -300,6 +305,7 @@ export class Conn {
   /** Drop the connection quietly (used on time-outs and teardown). */
   abort(): void {
     if (!this.ended) this.ended = 'aborted';
+    this.aborted.abort();
     this.socket.destroy();
     this.wake();
   }

@@ -17,7 +17,7 @@ import { type Conn, formatMs } from '../../wire/conn.ts';
 import { escapeBytes } from '../../wire/escape.ts';
 import { reproduceInParts } from '../../wire/http.ts';
 import { splitAt } from '../../wire/adversary.ts';
-import { expectBody, expectContentType, expectStatus, type Exchange } from '../../expect/http.ts';
+import { REPLY_MS, expectBody, expectContentType, expectStatus, type Exchange } from '../../expect/http.ts';
 import { firstFailureInOrder, reproduceConn, withReproduce } from '../../expect/http-persistent.ts';
 import {
   describeChanges,
@@ -64,7 +64,7 @@ const after = (x: Exchange): Text => t(`after the ${x.res.status} to ${x.name}`,
 async function upload(line: Line, name: string, body: Buffer, o: { existed: boolean; target?: string; old?: Buffer; hint?: Text; headers?: [string, string][] }): Promise<Exchange> {
   const req = putRequest(name, body, { ...(o.target ? { target: o.target } : {}), ...(o.headers ? { headers: o.headers } : {}) });
   await line.request(req);
-  const x = await line.read(req.name, { hint: o.hint ?? HINT_PUT, timeoutMs: 3000 });
+  const x = await line.read(req.name, { hint: o.hint ?? HINT_PUT, timeoutMs: REPLY_MS });
   await line.judge(async () => {
     expectPutAnswer(x, name, o.existed, o.hint);
     if (o.existed) await expectNothingAfter204(x);
@@ -77,7 +77,7 @@ async function upload(line: Line, name: string, body: Buffer, o: { existed: bool
 async function fetchUpload(line: Line, name: string, body: Buffer, o: { target?: string; context?: Text; hint?: Text } = {}): Promise<Exchange> {
   const g = getRequest(o.target ?? uploadUrl(name));
   await line.request(g);
-  const x = await line.read(g.name, { timeoutMs: 3000, ...(o.context ? { context: o.context } : {}) });
+  const x = await line.read(g.name, { timeoutMs: REPLY_MS, ...(o.context ? { context: o.context } : {}) });
   await line.judge(() => expectUploadServed(x, name, body, o.hint));
   return x;
 }
