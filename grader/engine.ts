@@ -245,8 +245,15 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       const current = await run(checks[i]!, on, {});
       runs.set(i, current);
       checksOnServer++;
-      if (current.result.passed && on.alive) lastPassed = { check: checks[i]!, run: current, at: i };
-      else again.push(i);
+      if (current.result.passed && on.alive) {
+        // The check that passed before this one is beyond blame now (only the last to pass is
+        // suspected of a crash found later): it is reported at once, and the checks before it.
+        if (lastPassed) {
+          byIndex[lastPassed.at] = lastPassed.run.result;
+          flush(lastPassed.at + 1);
+        }
+        lastPassed = { check: checks[i]!, run: current, at: i };
+      } else again.push(i);
       if (current.result.failure?.kind === 'hung' && current.conns.every((c) => c.receivedTotal === 0)) stop.abort();
     }
     await all;
