@@ -2,7 +2,8 @@
  * Resource limits in every mode: whatever confines a server (bubblewrap, the shell watchdog, a
  * class sandbox's own wrapper) and however the limits are set (prlimit, or the shell's ulimit where
  * prlimit is missing), the server itself runs with at most 256 open files and a 1 GiB data
- * segment (more on a Node that cannot start under it) — and a descriptor leak runs into that limit and fails check 1.12, saying what ran out.
+ * segment (more on a Node that cannot start under it) — and a descriptor leak runs into that
+ * limit and fails check 1.12, saying what ran out.
  */
 import net from 'node:net';
 import path from 'node:path';
