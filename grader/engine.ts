@@ -11,7 +11,7 @@ import { CheckFailure, summarizeWire, toFailure } from './failure.ts';
 import { join, t, type Text } from './i18n.ts';
 import { createRng } from './rng.ts';
 import { buildSite, siteRng } from './site/site.ts';
-import { listeningHost, openFilesOf, trackTempDir, untrackTempDir } from './runner/processes.ts';
+import { cpuTimeOf, listeningHost, openFilesOf, trackTempDir, untrackTempDir } from './runner/processes.ts';
 import { RunningServer, ServerStartError, startServer, type ExitInfo, type ServerCommand } from './runner/server.ts';
 import { trackOf, type Track } from './track.ts';
 import type { Check, CheckContext, CheckResult, Failure, Stage, StageResult } from './types.ts';
@@ -63,6 +63,14 @@ class StillHung extends Error {
 const QUICK_HUNG_MS = 100;
 /** How often a still-hung check looks whether the server answered or our side still moves. */
 const QUICK_TICK_MS = 50;
+/**
+ * A silent server still at work on what a check sent (it uses CPU: 2 ms or more in a tick) gets up
+ * to this long after our side stood still before "still hung" — an echo of megabytes sent back
+ * only once our FIN arrives takes a moment. A server still at work when that runs out is taken
+ * to be spinning (while (true) …), and later checks on it go without the grace.
+ */
+const QUICK_BUSY_MS = 1000;
+const BUSY_NS = 2e6;
 
 export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeacherOnly' | 'only'>): Check[] {
   return stage.checks.filter((c) => (opts.includeTeacherOnly || !c.teacherOnly) && (!opts.only || opts.only.includes(c.id)));
@@ -103,6 +111,8 @@ interface CheckRun {
   leave(): void;
   /** Stopped from outside (`RunHow.cancel`): its verdict means nothing, it is run again. */
   cancelled: boolean;
+  /** Told "still hung" while the server was still using CPU: it spins, and gets no more grace. */
+  spun: boolean;
 }
 
 export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<StageResult> {
@@ -135,7 +145,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     }
   };
   const run = async (check: Check, on: RunningServer | undefined, how: RunHow = {}): Promise<CheckRun> =>
-    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, bodyPassed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {}, cancelled: false };
+    on ? runCheck(check, on, root, opts.seed, track, how) : { result: notStarted(check, startError!), crashed: false, bodyPassed: false, sawClose: false, openAtEnd: 0, conns: [], leave() {}, cancelled: false, spun: false };
   // Results by the check's place in the stage, reported in that order. A result is reported once
   // the check after it has run: a crash seen during the next check may still turn out to be this
   // one's (its last request, or its clients leaving, took the server down).
@@ -154,6 +164,8 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   // Checks that waited their whole time for this server, which has sent nothing since it started
   // (undefined once it has sent anything).
   let silent: string[] | undefined = [];
+  // This server, silent, was still using CPU when a check gave up on it (see QUICK_BUSY_MS).
+  let spinning = false;
 
   /** Runs the checks at these places one after another, with crash accounting and restarts. */
   const sequential = async (order: number[]): Promise<void> => {
@@ -167,8 +179,10 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         checksOnServer = 0;
         restarted = true;
         silent = [];
+        spinning = false;
       }
-      let current = await run(check, server, { last, silentSince: silent });
+      let current = await run(check, server, { last, silentSince: silent, busyGrace: !spinning });
+      if (current.spun) spinning = true;
       if (silent !== undefined) {
         if (current.conns.some((c) => c.receivedTotal > 0)) silent = undefined;
         else if (current.result.failure?.kind === 'hung' && !current.crashed && silent.length === 0) silent = [check.id];
@@ -499,6 +513,8 @@ interface RunHow {
   silentSince?: string[];
   /** Stops the check early; it then fails with `cancelled` set, to be run again. */
   cancel?: AbortSignal;
+  /** With `silentSince`: a server still using CPU gets up to QUICK_BUSY_MS more. */
+  busyGrace?: boolean;
 }
 
 async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track, how: RunHow = {}): Promise<CheckRun> {
@@ -537,6 +553,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
 
   let timer: NodeJS.Timeout | undefined;
   let quick: NodeJS.Timeout | undefined;
+  let spun = false; // set when "still hung" is said while the server uses CPU
   const bound = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       reject(new TimeBoundExceeded());
@@ -552,17 +569,31 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       const progress = (): number => conns.reduce((sum, c) => sum + c.sendProgress, 0);
       let seen = 0;
       let wasQueued = false;
+      let stoodSince = started;
+      let endsSeen = 0;
+      let endedAt = 0;
+      let cpuSeen = cpuTimeOf(server.pgid);
       const tick = (): void => {
         // A byte from the server: it answers after all, and the check runs its course.
         if (conns.some((c) => c.receivedTotal > 0)) return;
         const now = progress();
         const queued = conns.some((c) => c.unsent > 0);
-        const moving = now !== seen && (queued || wasQueued);
-        [seen, wasQueued] = [now, queued];
-        if (moving || Date.now() - started < QUICK_HUNG_MS) {
+        // The server closing or resetting a connection is news too: the check gets QUICK_HUNG_MS
+        // to act on it.
+        const ends = conns.reduce((n, c) => n + c.events.filter((e) => e.kind === 'fin-received' || e.kind === 'reset-received').length, 0);
+        if (ends !== endsSeen) endedAt = Date.now();
+        const moving = (now !== seen && (queued || wasQueued)) || Date.now() - endedAt < QUICK_HUNG_MS;
+        [seen, wasQueued, endsSeen] = [now, queued, ends];
+        if (moving) stoodSince = Date.now();
+        const cpu = cpuTimeOf(server.pgid);
+        const working = cpu !== undefined && cpuSeen !== undefined && cpu - cpuSeen >= BUSY_NS;
+        cpuSeen = cpu;
+        const grace = working && how.busyGrace === true && Date.now() - stoodSince < QUICK_BUSY_MS;
+        if (moving || grace || Date.now() - started < QUICK_HUNG_MS) {
           quick = setTimeout(tick, QUICK_TICK_MS);
           return;
         }
+        spun = working;
         reject(new StillHung(earlier, Date.now() - started));
         controller.abort();
       };
@@ -620,6 +651,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     conns,
     leave,
     cancelled,
+    spun: stillHung && spun,
   };
 }
 

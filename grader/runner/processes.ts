@@ -330,6 +330,29 @@ export function openFilesOf(pgid: number): number | undefined {
   return most;
 }
 
+/**
+ * The CPU time a server's processes have used or waited for (run time plus run-queue wait, over
+ * all their threads, in ns; /proc/PID/task/TID/schedstat): a figure that grows while the server
+ * works, and stands still while it sleeps, waiting for something. Undefined without /proc.
+ */
+export function cpuTimeOf(pgid: number): number | undefined {
+  if (!hasProc) return undefined;
+  const table = processTable();
+  const pids = new Set([...[...table.values()].filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid), ...descendantsIn(table, pgid)]);
+  let ns = 0;
+  for (const pid of pids) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        ns += (run ?? 0) + (wait ?? 0);
+      }
+    } catch {
+      /* gone, or a kernel without schedstat: then this process counts as still */
+    }
+  }
+  return ns;
+}
+
 /** Live (non-zombie) processes of a group. Without /proc, asks the kernel whether the group exists. */
 export function groupMembers(pgid: number): number[] {
   if (!hasProc) {
