@@ -48,7 +48,8 @@ class Cancelled extends Error {}
 
 /** A check stopped early because the server, silent since it started, stayed silent in it too. */
 class StillHung extends Error {
-  constructor(readonly earlier: string[], readonly afterMs: number) {
+  /** `spins`: the check where the server was found using CPU all along while it sent nothing. */
+  constructor(readonly earlier: string[], readonly afterMs: number, readonly spins?: string) {
     super('still hung');
   }
 }
@@ -165,7 +166,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   // (undefined once it has sent anything).
   let silent: string[] | undefined = [];
   // This server, silent, was still using CPU when a check gave up on it (see QUICK_BUSY_MS).
-  let spinning = false;
+  let spinning: string | undefined;
 
   /** Runs the checks at these places one after another, with crash accounting and restarts. */
   const sequential = async (order: number[]): Promise<void> => {
@@ -179,10 +180,10 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         checksOnServer = 0;
         restarted = true;
         silent = [];
-        spinning = false;
+        spinning = undefined;
       }
-      let current = await run(check, server, { last, silentSince: silent, busyGrace: !spinning });
-      if (current.spun) spinning = true;
+      let current = await run(check, server, { last, silentSince: silent, spinning });
+      if (current.spun) spinning ??= check.id;
       if (silent !== undefined) {
         if (current.conns.some((c) => c.receivedTotal > 0)) silent = undefined;
         else if (current.result.failure?.kind === 'hung' && !current.crashed && silent.length === 0) silent = [check.id];
@@ -513,8 +514,8 @@ interface RunHow {
   silentSince?: string[];
   /** Stops the check early; it then fails with `cancelled` set, to be run again. */
   cancel?: AbortSignal;
-  /** With `silentSince`: a server still using CPU gets up to QUICK_BUSY_MS more. */
-  busyGrace?: boolean;
+  /** With `silentSince`: the check where the server was found spinning (it then gets no grace for its CPU use). */
+  spinning?: string;
 }
 
 async function runCheck(check: Check, server: RunningServer, root: string, seed: number, track: Track, how: RunHow = {}): Promise<CheckRun> {
@@ -588,13 +589,13 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
         const cpu = cpuTimeOf(server.pgid);
         const working = cpu !== undefined && cpuSeen !== undefined && cpu - cpuSeen >= BUSY_NS;
         cpuSeen = cpu;
-        const grace = working && how.busyGrace === true && Date.now() - stoodSince < QUICK_BUSY_MS;
+        const grace = working && !how.spinning && Date.now() - stoodSince < QUICK_BUSY_MS;
         if (moving || grace || Date.now() - started < QUICK_HUNG_MS) {
           quick = setTimeout(tick, QUICK_TICK_MS);
           return;
         }
         spun = working;
-        reject(new StillHung(earlier, Date.now() - started));
+        reject(new StillHung(earlier, Date.now() - started, how.spinning ?? (working ? check.id : undefined)));
         controller.abort();
       };
       quick = setTimeout(tick, QUICK_TICK_MS);
@@ -694,17 +695,28 @@ function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failu
   if (err instanceof WireError) return toFailure({ kind: kindOf(err), summary: err.text, conn: err.conn }, lastConn, track);
   if (err instanceof StillHung) {
     const ids = err.earlier.join(', ');
+    const spins = err.spins === undefined ? undefined : err.spins === check.id
+      ? t(' It kept using the CPU all that time: it is busy, not waiting — a loop that never ends?', '这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？')
+      : t(` It has been using the CPU without sending anything since ${err.spins}: a loop that never ends?`, `从 ${err.spins} 起它就一直占用 CPU，却什么都不发送：是不是有一个永远不会结束的循环？`);
     return toFailure(
       {
         kind: 'hung',
-        summary: t(
-          `still hung: the server has not sent a single byte since it started (${ids} waited for an answer in vain), and nothing came within ${formatMs(err.afterMs)} here either, so this check did not wait out its time (a server that answers anything is graded in full again)`,
-          `仍然卡住：服务器从启动到现在一个字节都没有发过（${ids} 一直没等到回答），这里在 ${formatMs(err.afterMs)} 内同样什么都没有来，所以本检查不再等满时限（服务器只要回答任何内容，之后就会重新完整评测）`,
-        ),
-        hint: t(
-          'Nothing comes back from this server at all. Look at the first failing check: is the server reading from the socket, and writing its reply to that same socket? A server busy in a loop (while (true) …) or waiting for something that never happens answers nobody.',
-          '这个服务器什么都没有返回。先看第一个失败的检查：服务器有没有从 socket 读取数据，并把回复写回同一个 socket？陷在死循环里或者在等一件永远不会发生的事的服务器，谁也不会回答。',
-        ),
+        summary: join([
+          t(
+            `still hung: the server has not sent a single byte since it started (${ids} waited for an answer in vain), and nothing came within ${formatMs(err.afterMs)} here either, so this check did not wait out its time (a server that answers anything is graded in full again).`,
+            `仍然卡住：服务器从启动到现在一个字节都没有发过（${ids} 一直没等到回答），这里在 ${formatMs(err.afterMs)} 内同样什么都没有来，所以本检查不再等满时限（服务器只要回答任何内容，之后就会重新完整评测）。`,
+          ),
+          ...(spins ? [spins] : []),
+        ]),
+        hint: spins
+          ? t(
+              'The server is running code all the time and never gets back to its event loop, so it cannot read or write any socket. Look for a while or for loop whose condition never changes — or one that waits for data to arrive: in Node, data arrives only in a callback, after your code returns.',
+              '服务器一直在执行代码，从来回不到事件循环，所以读不了也写不了任何 socket。找一找条件永远不变的 while 或 for 循环——或者在循环里等数据到来的代码：在 Node 里，数据只会在你的代码返回之后、在回调里到来。',
+            )
+          : t(
+              'Nothing comes back from this server at all. Look at the first failing check: is the server reading from the socket, and writing its reply to that same socket? A server busy in a loop (while (true) …) or waiting for something that never happens answers nobody.',
+              '这个服务器什么都没有返回。先看第一个失败的检查：服务器有没有从 socket 读取数据，并把回复写回同一个 socket？陷在死循环里或者在等一件永远不会发生的事的服务器，谁也不会回答。',
+            ),
       },
       lastConn,
     );

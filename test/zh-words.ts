@@ -21,12 +21,12 @@ const ALLOWED = new Set([
   ...['Content-Length', 'Content-Type', 'Allow', 'Host', 'Connection', 'Cookie', 'charset', 'keep-alive', 'Keep-alive', 'close', 'UTF', 'BE'],
   ...['Location', 'Transfer-Encoding', 'Expect', 'Last-Modified', 'ETag', 'Date', 'If-None-Match', 'If-Modified-Since', 'JSON', 'URL', 'ASCII', 'NUL', 'RFC', 'ISO', 'GMT', 'asctime', 'emoji'],
   // Units.
-  ...['ms', 'KB', 'MB', 'GB', 'KiB', 'MiB', 'GiB', 'B'],
+  ...['ms', 'KB', 'MB', 'GB', 'KiB', 'MiB', 'GiB', 'B', 'CPU'],
   // Names of programs, languages and APIs, and error codes a hint tells the learner to look for.
   ...['nginx', 'telnet', 'Windows', 'Node', 'JavaScript', 'TypeScript', 'Python', 'CSS', 'HTML', 'Buffer', 'Promise', 'Map', 'Set', 'ECONNRESET', 'EPIPE', 'ENOENT', 'EMFILE', 'EADDRINUSE', 'URIError', 'RangeError', 'decodeURIComponent', 'Ctrl-C'],
   // Identifiers in code that hints quote inline (socket.end(), const file = path.join(root, decoded),
   // length > MAX, buf += chunk, allowHalfOpen: true, accept/recv/open as system calls).
-  ...['socket', 'sleep', 'accept', 'recv', 'open', 'const', 'file', 'root', 'decoded', 'length', 'MAX', 'buf', 'chunk', 'true', 'false', 'if', 'await', 'drain', 'destroy', 'null', 'new', 'stat', 'docs'],
+  ...['socket', 'sleep', 'accept', 'recv', 'open', 'const', 'file', 'root', 'decoded', 'length', 'MAX', 'buf', 'chunk', 'true', 'false', 'if', 'await', 'drain', 'destroy', 'null', 'new', 'stat', 'docs', 'while', 'for'],
 ]);
 
 /** Lines shown exactly as they are (commands, server output, carets), which no language changes. */

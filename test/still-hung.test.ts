@@ -1,0 +1,45 @@
+/**
+ * "Still hung": once a server has sent nothing at all and a check has waited its whole time for
+ * it, later checks say "still hung" after a moment instead of each waiting out its time — but only
+ * when the server has nothing left to do. A server still taking in what a check sends, or at work
+ * answering a client's FIN, gets to finish (its verdict must not depend on timing); one that spins
+ * in an endless loop is found out once and told so, and costs no more grace after that.
+ */
+import { describe, expect, it } from 'vitest';
+import { fixtureFile, grade } from './helpers.ts';
+import { englishIn } from './zh-words.ts';
+
+const byId = (r: Awaited<ReturnType<typeof grade>>, id: string) => r.checks.find((c) => c.id === id)!;
+
+describe('still hung', () => {
+  it('a server that waits for nothing in particular: quick "still hung" verdicts, with no word of a loop', async () => {
+    const r = await grade(1, fixtureFile('01-tcp-echo', 'hangs.ts'), 1, { only: ['1.1', '1.2', '1.5'] });
+    expect(byId(r, '1.1').failure?.kind).toBe('hung');
+    expect(byId(r, '1.1').failure?.summary.en).not.toMatch(/still hung/);
+    for (const id of ['1.2', '1.5']) {
+      expect(byId(r, id).failure?.summary.en).toMatch(/^still hung: the server has not sent a single byte since it started \(1\.1 waited/);
+      expect(byId(r, id).failure?.summary.en).not.toMatch(/CPU/);
+    }
+  });
+
+  it('a server in an endless loop is told so once its CPU use shows it, and later checks name where', async () => {
+    const r = await grade(1, fixtureFile('engine', 'spins.ts'), 1, { only: ['1.1', '1.2', '1.5', '1.6'] });
+    expect(r.checks.map((c) => c.failure?.kind)).toEqual(['hung', 'hung', 'hung', 'hung']);
+    expect(byId(r, '1.2').failure?.summary.en).toMatch(/still hung: .* It kept using the CPU all that time: it is busy, not waiting/);
+    expect(byId(r, '1.2').failure?.hint?.en).toMatch(/never gets back to its event loop/);
+    expect(byId(r, '1.2').failure?.summary.zh).toMatch(/一直在占用 CPU/);
+    expect(englishIn(r), 'English left in the Chinese report').toEqual([]);
+    // Found out in 1.2: the checks after it give it no more grace, and say since when.
+    for (const id of ['1.5', '1.6']) expect(byId(r, id).failure?.summary.en).toMatch(/using the CPU without sending anything since 1\.2/);
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`a server still at work when our FIN arrives finishes first (seed ${seed}): 1.9 passes for one that echoes only at the end, and is told closed-early for one that closes`, async () => {
+      const lateEcho = await grade(1, fixtureFile('01-tcp-echo', 'echoes-only-at-end.ts'), seed, { only: ['1.1', '1.9'] });
+      expect(byId(lateEcho, '1.1').failure?.kind).toBe('hung');
+      expect(byId(lateEcho, '1.9').passed, byId(lateEcho, '1.9').failure?.summary.en).toBe(true);
+      const closes = await grade(1, fixtureFile('01-tcp-echo', 'hangs.ts'), seed, { only: ['1.1', '1.9'] });
+      expect(byId(closes, '1.9').failure?.kind, byId(closes, '1.9').failure?.summary.en).toBe('closed-early');
+    });
+  }
+});
