@@ -5,7 +5,7 @@
  *   npm run bench                 the full run (about two minutes on 2 cores)
  *   npm run bench -- --smoke      one quick pass of everything, to prove the benchmark still works
  *   npm run bench -- --runs 20    more repetitions for the per-stage timings
- *   npm run bench -- --parts 1,4  only some parts (3, the class of 40, takes about 9 minutes)
+ *   npm run bench -- --parts 1,4  only some parts (3, the class of 40 on all 8 stages, --jobs 1 then 2, takes over 25 minutes)
  *
  * Parts: 1 one stage (3) beside the floor, with where its time goes; 2 the whole course;
  * 3 a class of 40; 4 watch mode; 6 every stage's solution beside the floor; 7 servers that are
