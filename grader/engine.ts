@@ -696,8 +696,8 @@ function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failu
   if (err instanceof StillHung) {
     const ids = err.earlier.join(', ');
     const spins = err.spins === undefined ? undefined : err.spins === check.id
-      ? t(' It kept using the CPU all that time: it is busy, not waiting — a loop that never ends?', '这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？')
-      : t(` It has been using the CPU without sending anything since ${err.spins}: a loop that never ends?`, `从 ${err.spins} 起它就一直占用 CPU，却什么都不发送：是不是有一个永远不会结束的循环？`);
+      ? t('It kept using the CPU all that time: it is busy, not waiting — a loop that never ends?', '这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？')
+      : t(`It has been using the CPU without sending anything since ${err.spins}: a loop that never ends?`, `从 ${err.spins} 起它就一直占用 CPU，却什么都不发送：是不是有一个永远不会结束的循环？`);
     return toFailure(
       {
         kind: 'hung',

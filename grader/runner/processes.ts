@@ -310,6 +310,12 @@ function descendantsIn(table: Map<number, ProcInfo>, pid: number): number[] {
   return out;
 }
 
+/** The live processes of a group, and every process below them (which may have left the group). */
+function groupAndDescendants(pgid: number): Set<number> {
+  const table = processTable();
+  return new Set([...[...table.values()].filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid), ...descendantsIn(table, pgid)]);
+}
+
 /**
  * The most files any process of a server holds open (its group and descendants: the server itself
  * may sit under bubblewrap or a shell), or undefined where /proc cannot tell (another user's, or no
@@ -317,8 +323,7 @@ function descendantsIn(table: Map<number, ProcInfo>, pid: number): number[] {
  */
 export function openFilesOf(pgid: number): number | undefined {
   if (!hasProc) return undefined;
-  const table = processTable();
-  const pids = new Set([...[...table.values()].filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid), ...descendantsIn(table, pgid)]);
+  const pids = groupAndDescendants(pgid);
   let most: number | undefined;
   for (const pid of pids) {
     try {
@@ -337,8 +342,7 @@ export function openFilesOf(pgid: number): number | undefined {
  */
 export function cpuTimeOf(pgid: number): number | undefined {
   if (!hasProc) return undefined;
-  const table = processTable();
-  const pids = new Set([...[...table.values()].filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid), ...descendantsIn(table, pgid)]);
+  const pids = groupAndDescendants(pgid);
   let ns = 0;
   for (const pid of pids) {
     try {
