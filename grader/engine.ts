@@ -168,20 +168,30 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   // This server, silent, was still using CPU when a check gave up on it (see QUICK_BUSY_MS).
   let spinning: string | undefined;
 
+  // A check that hung on a server that had answered before: the server may be stuck in a state
+  // that check put it in (a paused socket, a loop, a lock held), which would make the checks after
+  // it fail — or pass — by timing. They get a fresh server instead, as after a crash.
+  let hungIn: string | undefined;
+
   /** Runs the checks at these places one after another, with crash accounting and restarts. */
   const sequential = async (order: number[]): Promise<void> => {
     for (const i of order) {
       const check = checks[i]!;
       const last = i === checks.length - 1;
-      let restarted = false;
-      if (server && !server.alive) {
+      let restarted: Text | undefined;
+      if (server && (!server.alive || hungIn)) {
+        restarted = !server.alive
+          ? t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')
+          : hungIn === check.id
+            ? t('(run again on its own, on a restarted server)', '（在重启后的服务器上单独重跑）')
+            : t(`(the server was restarted after it hung in check ${hungIn})`, `（服务器在检查 ${hungIn} 中卡住之后已被重启）`);
         await server.stop();
         server = await start();
         checksOnServer = 0;
-        restarted = true;
         silent = [];
         spinning = undefined;
       }
+      hungIn = undefined;
       let current = await run(check, server, { last, silentSince: silent, spinning });
       if (current.spun) spinning ??= check.id;
       if (silent !== undefined) {
@@ -202,7 +212,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
           // This check deserves a run of its own on a server that has not been killed under it.
           server = await start();
           checksOnServer = 0;
-          restarted = true;
+          restarted ??= t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）');
           current = await run(check, server, { last });
           checksOnServer++;
         }
@@ -217,9 +227,8 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
           result = chargeCrash(result, { how, replayed: false, exit: server.exitInfo!, output: server.outputTail(12), conns: current.conns, exitedAt: server.exitedAt! }, track);
         }
       }
-      if (restarted && !result.passed && result.failure) {
-        result.failure.summary = join([result.failure.summary, t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')]);
-      }
+      if (restarted && !result.passed && result.failure) result.failure.summary = join([result.failure.summary, restarted]);
+      if (result.failure?.kind === 'hung' && silent === undefined && server?.alive && !last) hungIn = check.id;
       byIndex[i] = result;
       flush(i);
       previous = { check, run: current, at: i };
@@ -292,6 +301,10 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       }
     }
     for (const [i, r] of runs) if (!again.includes(i)) byIndex[i] = r.result;
+    // A check hung here on a server that answers: it may have left the server stuck, so what runs
+    // again runs on a fresh one (see hungIn).
+    const stuck = [...runs.entries()].sort((a, b) => a[0] - b[0]).find(([, r]) => r.result.failure?.kind === 'hung' && !r.cancelled);
+    if (stuck && silent === undefined && on.alive) hungIn = checks[stuck[0]]!.id;
     previous = lastPassed;
     return [...again, ...foreground.slice(k)].sort((a, b) => a - b);
   };

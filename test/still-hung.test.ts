@@ -43,3 +43,12 @@ describe('still hung', () => {
     });
   }
 });
+
+describe('a server stuck by one check', () => {
+  it('hangs in that check only: the checks after it get a fresh server, and pass', async () => {
+    const r = await grade(1, fixtureFile('engine', 'sticks-after-big-message.ts'), 1);
+    const failed = r.checks.filter((c) => !c.passed);
+    expect(failed.map((c) => `${c.id} ${c.failure?.kind}`)).toEqual(['1.3 hung']);
+    expect(failed[0]!.failure?.summary.en).not.toMatch(/still hung/);
+  });
+});

@@ -437,7 +437,7 @@ export class Room {
 
   /** The server must answer `conn` with one "!" line and close it. */
   async refused(conn: Conn, o: { what: Text; because: Text; hintAccepted: Text; hintSilent?: Text }): Promise<void> {
-    await expectLineLike(conn, isRefusal, t('one line starting with "!", then the server closes the connection', '一行以 "!" 开头的话，然后服务器关闭连接'), {
+    await this.orPassedOn(conn, o.because, expectLineLike(conn, isRefusal, t('one line starting with "!", then the server closes the connection', '一行以 "!" 开头的话，然后服务器关闭连接'), {
       what: o.what,
       timeoutMs: REPLY_MS,
       hintSilent: o.hintSilent ?? t(
@@ -451,7 +451,7 @@ export class Room {
           : undefined,
       hintWrong: o.hintAccepted,
       reproduce: this.replay,
-    });
+    }));
     await expectClose(conn, {
       what: t(`${o.what.en}, after the "!" line`, `${o.what.zh}，在 "!" 那一行之后`),
       timeoutMs: CLOSE_MS,
@@ -459,6 +459,36 @@ export class Room {
       hintMore: t('After the "!" line, send nothing more: the client is not in the room.', '发出 "!" 那一行之后什么都别再发：这个客户端不在房间里。'),
       reproduce: this.replay,
     });
+  }
+
+  /**
+   * Waits for `waiting` (the refusal of a member's bad line). If the server stays silent to the
+   * member but passed part of that line on to the others as a message — it took the end of a read
+   * for the end of a line — that is the failure to report, whatever the read boundaries were: it
+   * says what the server did, where "no line arrived" would only say what it did not.
+   */
+  private async orPassedOn(conn: Conn, because: Text, waiting: Promise<unknown>): Promise<void> {
+    try {
+      await waiting;
+    } catch (err) {
+      const sender = this.members.find((m) => m.conn === conn);
+      if (!(err instanceof CheckFailure) || err.init.kind !== 'hung' || !sender) throw err;
+      for (const m of this.members) {
+        if (m === sender) continue;
+        const line = m.conn.peek().toString('utf8').split('\n').find((l) => l.startsWith(`[${sender.name}] `));
+        if (line === undefined) continue;
+        failLine(m.conn, {
+          summary: t(
+            `${m.conn.label} got ${esc(line, 80)} although ${because.en}: the server passed on part of ${sender.name}'s line as a message, and never refused it`,
+            `${m.conn.name.zh} 收到了 ${esc(line, 80)}，可是${because.zh}：服务器把 ${sender.name} 那一行的一部分当作一条消息转发了，却始终没有拒绝它`,
+          ),
+          expected: t(`nothing from ${sender.name}: its line is refused, not passed on`, `不应收到 ${sender.name} 的任何消息：它的这一行应被拒绝，而不是转发`),
+          hint: HINT_LOOP,
+          room: this,
+        });
+      }
+      throw err;
+    }
   }
 
   /** The server must close `conn` (after its FIN, say) without sending anything more. */
