@@ -6,6 +6,7 @@
  *   npm run bench -- --smoke      one quick pass of everything, to prove the benchmark still works
  *   npm run bench -- --runs 20    more repetitions for the per-stage timings
  *   npm run bench -- --parts 1,4  only some parts (3, the class of 40 on all 8 stages, --jobs 1 then 2, takes over 25 minutes)
+ *   npm run bench -- --parts 3 --students 20   part 3 on 20 of the 40 repos, picked evenly (correct and broken alike)
  *
  * Parts: 1 one stage (3) beside the floor, with where its time goes; 2 the whole course;
  * 3 a class of 40; 4 watch mode; 6 every stage's solution beside the floor; 7 servers that are
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     out: { type: 'string' },
     parts: { type: 'string' },
+    students: { type: 'string' },
   },
 });
 const smoke = Boolean(values.smoke);
@@ -211,7 +213,9 @@ async function floor(): Promise<number> {
 if (parts.has('3')) {
   const { makeClass, CLASS_OF_40 } = await import('../test/fixtures/class/make-class.ts');
   // The smoke run only proves the measurement works: two repos, stage 1.
-  const students = smoke ? CLASS_OF_40.slice(0, 2) : CLASS_OF_40;
+  // --students N: N repos spread evenly over the class, so the mix of correct and broken stays.
+  const size = Math.min(CLASS_OF_40.length, Number(values.students ?? CLASS_OF_40.length));
+  const students = smoke ? CLASS_OF_40.slice(0, 2) : Array.from({ length: size }, (_, i) => CLASS_OF_40[Math.floor((i * CLASS_OF_40.length) / size)]!);
   const classDir = mkdtempSync(path.join(os.tmpdir(), 'socklab-bench-class-'));
   makeClass(classDir, students);
   const classRuns: Record<string, unknown> = { repos: students.length };
