@@ -66,12 +66,35 @@ const QUICK_HUNG_MS = 100;
 const QUICK_TICK_MS = 50;
 /**
  * A silent server still at work on what a check sent (it uses CPU: 2 ms or more in a tick) gets up
- * to this long after our side stood still before "still hung" — an echo of megabytes sent back
+ * to this much CPU time after our side stood still before "still hung" — an echo of megabytes sent back
  * only once our FIN arrives takes a moment. A server still at work when that runs out is taken
  * to be spinning (while (true) …), and later checks on it go without the grace.
  */
 const QUICK_BUSY_MS = 1000;
 const BUSY_NS = 2e6;
+/**
+ * After a check hung on a server that answered before, its CPU use is sampled this long: a server
+ * using a third of it or more is busy, not waiting — spinning in a loop that never ends, as the
+ * classic "skip the empty frame with `continue`" does — and the report says so.
+ */
+const SPIN_SAMPLE_MS = 150;
+const SPIN_SHARE = 1 / 3;
+
+/** The sentence and the hint for a server found using the CPU while it answers nobody. */
+const SPINS_NOW = t('It kept using the CPU all that time: it is busy, not waiting — a loop that never ends?', '这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？');
+const HINT_SPINS = t(
+  'The server is running code all the time and never gets back to its event loop, so it cannot read or write any socket. Look for a while or for loop whose condition never changes — or one that waits for data to arrive: in Node, data arrives only in a callback, after your code returns.',
+  '服务器一直在执行代码，从来回不到事件循环，所以读不了也写不了任何 socket。找一找条件永远不变的 while 或 for 循环——或者在循环里等数据到来的代码：在 Node 里，数据只会在你的代码返回之后、在回调里到来。',
+);
+
+/** Whether the server used SPIN_SHARE of the CPU or more over the next SPIN_SAMPLE_MS (false where that cannot be told). */
+async function spinsNow(server: RunningServer): Promise<boolean> {
+  const before = cpuTimeOf(server.pgid);
+  if (before === undefined) return false;
+  await sleep(SPIN_SAMPLE_MS, undefined, { ref: false });
+  const after = cpuTimeOf(server.pgid);
+  return after !== undefined && after - before >= SPIN_SAMPLE_MS * SPIN_SHARE * 1e6;
+}
 
 export function checksToRun(stage: Stage, opts: Pick<GradeOptions, 'includeTeacherOnly' | 'only'>): Check[] {
   return stage.checks.filter((c) => (opts.includeTeacherOnly || !c.teacherOnly) && (!opts.only || opts.only.includes(c.id)));
@@ -188,7 +211,9 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         await server.stop();
         server = await start();
         checksOnServer = 0;
-        silent = [];
+        // A server that has answered before is not one that never answers: a check it hangs in
+        // gets it restarted again, rather than "still hung" for the checks after.
+        if (silent !== undefined) silent = [];
         spinning = undefined;
       }
       hungIn = undefined;
@@ -583,10 +608,10 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       const progress = (): number => conns.reduce((sum, c) => sum + c.sendProgress, 0);
       let seen = 0;
       let wasQueued = false;
-      let stoodSince = started;
       let endsSeen = 0;
       let endedAt = 0;
       let cpuSeen = cpuTimeOf(server.pgid);
+      let cpuWhenStood = cpuSeen ?? 0;
       const tick = (): void => {
         // A byte from the server: it answers after all, and the check runs its course.
         if (conns.some((c) => c.receivedTotal > 0)) return;
@@ -598,11 +623,12 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
         if (ends !== endsSeen) endedAt = Date.now();
         const moving = (now !== seen && (queued || wasQueued)) || Date.now() - endedAt < QUICK_HUNG_MS;
         [seen, wasQueued, endsSeen] = [now, queued, ends];
-        if (moving) stoodSince = Date.now();
         const cpu = cpuTimeOf(server.pgid);
+        if (moving) cpuWhenStood = cpu ?? 0;
         const working = cpu !== undefined && cpuSeen !== undefined && cpu - cpuSeen >= BUSY_NS;
         cpuSeen = cpu;
-        const grace = working && !how.spinning && Date.now() - stoodSince < QUICK_BUSY_MS;
+        // CPU time, not time on the clock: on a busy machine the server gets less of each second.
+        const grace = working && !how.spinning && (cpu ?? 0) - cpuWhenStood < QUICK_BUSY_MS * 1e6;
         if (moving || grace || Date.now() - started < QUICK_HUNG_MS) {
           quick = setTimeout(tick, QUICK_TICK_MS);
           return;
@@ -632,6 +658,11 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   } finally {
     clearTimeout(timer);
     clearTimeout(quick);
+  }
+  // Hung, and the server was answering until now: waiting for something, or spinning?
+  if (failure?.kind === 'hung' && !stillHung && !cancelled && server.alive && (await spinsNow(server))) {
+    const spins = t('(it kept using the CPU all that time: it is busy, not waiting — a loop that never ends?)', '（这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？）');
+    failure = { ...failure, summary: join([failure.summary, spins]), hint: failure.hint ? join([HINT_SPINS, failure.hint]) : HINT_SPINS };
   }
   // "Still hung" is no sign of an exit: a server that has never answered and still listens is
   // not given the moment a suspicious failure gets (the next check would see an exit anyway).
@@ -709,7 +740,7 @@ function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failu
   if (err instanceof StillHung) {
     const ids = err.earlier.join(', ');
     const spins = err.spins === undefined ? undefined : err.spins === check.id
-      ? t('It kept using the CPU all that time: it is busy, not waiting — a loop that never ends?', '这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？')
+      ? SPINS_NOW
       : t(`It has been using the CPU without sending anything since ${err.spins}: a loop that never ends?`, `从 ${err.spins} 起它就一直占用 CPU，却什么都不发送：是不是有一个永远不会结束的循环？`);
     return toFailure(
       {
@@ -722,10 +753,7 @@ function explain(err: unknown, check: Check, conns: Conn[], track: Track): Failu
           ...(spins ? [spins] : []),
         ]),
         hint: spins
-          ? t(
-              'The server is running code all the time and never gets back to its event loop, so it cannot read or write any socket. Look for a while or for loop whose condition never changes — or one that waits for data to arrive: in Node, data arrives only in a callback, after your code returns.',
-              '服务器一直在执行代码，从来回不到事件循环，所以读不了也写不了任何 socket。找一找条件永远不变的 while 或 for 循环——或者在循环里等数据到来的代码：在 Node 里，数据只会在你的代码返回之后、在回调里到来。',
-            )
+          ? HINT_SPINS
           : t(
               'Nothing comes back from this server at all. Look at the first failing check: is the server reading from the socket, and writing its reply to that same socket? A server busy in a loop (while (true) …) or waiting for something that never happens answers nobody.',
               '这个服务器什么都没有返回。先看第一个失败的检查：服务器有没有从 socket 读取数据，并把回复写回同一个 socket？陷在死循环里或者在等一件永远不会发生的事的服务器，谁也不会回答。',

@@ -51,4 +51,16 @@ describe('a server stuck by one check', () => {
     expect(failed.map((c) => `${c.id} ${c.failure?.kind}`)).toEqual(['1.3 hung']);
     expect(failed[0]!.failure?.summary.en).not.toMatch(/still hung/);
   });
+
+  it('a server that answered and then spins is told so, in the checks that make it spin only', async () => {
+    // Only 4.2 and 4.8 send an empty frame, which sends zero-length-spins.ts into its endless loop.
+    const r = await grade(4, fixtureFile('04-message-framing', 'zero-length-spins.ts'), 1);
+    const failed = r.checks.filter((c) => !c.passed);
+    expect(failed.map((c) => `${c.id} ${c.failure?.kind}`)).toEqual(['4.2 hung', '4.8 hung']);
+    for (const c of failed) {
+      expect(c.failure?.summary.en).toMatch(/it kept using the CPU all that time/);
+      expect(c.failure?.hint?.en).toMatch(/never gets back to its event loop/);
+    }
+    expect(englishIn(r), 'English left in the Chinese report').toEqual([]);
+  });
 });
