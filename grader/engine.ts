@@ -621,7 +621,10 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
         // to act on it.
         const ends = conns.reduce((n, c) => n + c.events.filter((e) => e.kind === 'fin-received' || e.kind === 'reset-received').length, 0);
         if (ends !== endsSeen) endedAt = Date.now();
-        const moving = (now !== seen && (queued || wasQueued)) || Date.now() - endedAt < QUICK_HUNG_MS;
+        // A connection we sent our FIN on but do not read yet may hold the server's answer to it,
+        // unseen: no verdict until the check reads it again (its bound still applies).
+        const unheard = conns.some((c) => c.holding && !c.closed && c.events.some((e) => e.kind === 'fin-sent'));
+        const moving = (now !== seen && (queued || wasQueued)) || Date.now() - endedAt < QUICK_HUNG_MS || unheard;
         [seen, wasQueued, endsSeen] = [now, queued, ends];
         const cpu = cpuTimeOf(server.pgid);
         if (moving) cpuWhenStood = cpu ?? 0;
@@ -633,9 +636,13 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
           quick = setTimeout(tick, QUICK_TICK_MS);
           return;
         }
-        spun = working;
-        reject(new StillHung(earlier, Date.now() - started, how.spinning ?? (working ? check.id : undefined)));
-        controller.abort();
+        // After the loop's next poll: bytes that came while the grader was descheduled count.
+        setImmediate(() => {
+          if (conns.some((c) => c.receivedTotal > 0)) return;
+          spun = working;
+          reject(new StillHung(earlier, Date.now() - started, how.spinning ?? (working ? check.id : undefined)));
+          controller.abort();
+        });
       };
       quick = setTimeout(tick, QUICK_TICK_MS);
     }

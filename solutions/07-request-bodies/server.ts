@@ -16,6 +16,7 @@
  *   4. Write to a temporary name and rename when the body is complete: a rename replaces the file
  *      in one step, so nobody ever sees half an upload, and an upload cut short changes nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -386,16 +387,15 @@ function collectSink(length: number): { sink: BodySink; bytes: Promise<Buffer> }
   return { sink, bytes };
 }
 
-let uploadCounter = 0;
-
 /**
  * Streams a body into a temporary file beside its final place (same folder, same file system, so
  * the rename is atomic); finish() renames it over the final name and says whether it was new.
  */
 function startUpload(name: string, length: number): { sink: BodySink; finish(): Promise<boolean> } {
   const final = path.join(uploads, name);
-  // A name no client can have chosen at this moment, in the same folder.
-  const temp = path.join(uploads, `.upload-${process.pid}-${++uploadCounter}.part`);
+  // A name no client can choose, in the same folder. Random rather than pid + counter: a restarted
+  // server can have the same pid (in a container it always does) and meet the last one's leftovers.
+  const temp = path.join(uploads, `.upload-${randomUUID()}.part`);
   const file: WriteStream = createWriteStream(temp, { flags: 'wx' });
   let aborted = false;
   const written = new Promise<void>((resolve, reject) => {
