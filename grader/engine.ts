@@ -77,7 +77,7 @@ const BUSY_NS = 2e6;
  * using a third of it or more is busy, not waiting — spinning in a loop that never ends, as the
  * classic "skip the empty frame with `continue`" does — and the report says so.
  */
-const SPIN_SAMPLE_MS = 150;
+const SPIN_SAMPLE_MS = 100;
 const SPIN_SHARE = 1 / 3;
 
 /** The sentence and the hint for a server found using the CPU while it answers nobody. */
@@ -135,7 +135,7 @@ interface CheckRun {
   leave(): void;
   /** Stopped from outside (`RunHow.cancel`): its verdict means nothing, it is run again. */
   cancelled: boolean;
-  /** Told "still hung" while the server was still using CPU: it spins, and gets no more grace. */
+  /** Found using the CPU while it answered nobody: it spins, and later "still hung" checks give it no grace. */
   spun: boolean;
 }
 
@@ -666,14 +666,15 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     clearTimeout(timer);
     clearTimeout(quick);
   }
-  // Hung, and the server was answering until now: waiting for something, or spinning?
-  if (failure?.kind === 'hung' && !stillHung && !cancelled && server.alive && (await spinsNow(server))) {
+  // Hung: waiting for something, or spinning? Sampled while a possible exit is given its moment.
+  const sampling = failure?.kind === 'hung' && !stillHung && !cancelled && server.alive ? spinsNow(server) : Promise.resolve(false);
+  // "Still hung" is no sign of an exit: a server that has never answered and still listens is
+  // not given the moment a suspicious failure gets (the next check would see an exit anyway).
+  const [sawClose, sampledSpin] = await Promise.all([noticeExit(server, conns, stillHung ? undefined : failure?.kind, how.last ?? false), sampling]);
+  if (failure && sampledSpin && server.alive) {
     const spins = t('(it kept using the CPU all that time: it is busy, not waiting — a loop that never ends?)', '（这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？）');
     failure = { ...failure, summary: join([failure.summary, spins]), hint: failure.hint ? join([HINT_SPINS, failure.hint]) : HINT_SPINS };
   }
-  // "Still hung" is no sign of an exit: a server that has never answered and still listens is
-  // not given the moment a suspicious failure gets (the next check would see an exit anyway).
-  const sawClose = await noticeExit(server, conns, stillHung ? undefined : failure?.kind, how.last ?? false);
   const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
   const bodyPassed = failure === undefined;
   if (crashed) failure = crashFailure(server, conns, failure, track);
@@ -703,7 +704,8 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     conns,
     leave,
     cancelled,
-    spun: stillHung && spun,
+    // Found spinning: later "still hung" checks on this server give it no grace.
+    spun: (stillHung && spun) || (sampledSpin && server.alive),
   };
 }
 
