@@ -73,9 +73,9 @@ const QUICK_TICK_MS = 50;
 const QUICK_BUSY_MS = 1000;
 const BUSY_NS = 2e6;
 /**
- * After a check hung on a server that answered before, its CPU use is sampled this long: a server
- * using a third of it or more is busy, not waiting — spinning in a loop that never ends, as the
- * classic "skip the empty frame with `continue`" does — and the report says so.
+ * When a check hangs, the server's CPU use (run time plus run-queue wait) is sampled this long: a
+ * server using a third of it or more is busy, not waiting — spinning in a loop that never ends, as
+ * the classic "skip the empty frame with `continue`" does — and the report says so.
  */
 const SPIN_SAMPLE_MS = 100;
 const SPIN_SHARE = 1 / 3;
