@@ -66,9 +66,9 @@ const QUICK_HUNG_MS = 100;
 const QUICK_TICK_MS = 50;
 /**
  * A silent server still at work on what a check sent (it uses CPU: 2 ms or more in a tick) gets up
- * to this much CPU time after our side stood still before "still hung" — an echo of megabytes sent back
- * only once our FIN arrives takes a moment. A server still at work when that runs out is taken
- * to be spinning (while (true) …), and later checks on it go without the grace.
+ * to this much CPU time after our side stood still before "still hung" — an echo of megabytes sent
+ * back only once our FIN arrives takes a moment. A server still at work when that runs out is
+ * taken to be spinning (while (true) …), and later checks on it go without the grace.
  */
 const QUICK_BUSY_MS = 1000;
 const BUSY_NS = 2e6;
@@ -80,14 +80,18 @@ const BUSY_NS = 2e6;
 const SPIN_SAMPLE_MS = 100;
 const SPIN_SHARE = 1 / 3;
 
-/** The sentence and the hint for a server found using the CPU while it answers nobody. */
+/**
+ * What is said of a server found using the CPU while it answers nobody: a sentence after "still
+ * hung", a remark after any other hung check's summary, and the hint.
+ */
 const SPINS_NOW = t('It kept using the CPU all that time: it is busy, not waiting — a loop that never ends?', '这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？');
+const SPINS_REMARK = t('(it kept using the CPU all that time: it is busy, not waiting — a loop that never ends?)', '（这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？）');
 const HINT_SPINS = t(
   'The server is running code all the time and never gets back to its event loop, so it cannot read or write any socket. Look for a while or for loop whose condition never changes — or one that waits for data to arrive: in Node, data arrives only in a callback, after your code returns.',
   '服务器一直在执行代码，从来回不到事件循环，所以读不了也写不了任何 socket。找一找条件永远不变的 while 或 for 循环——或者在循环里等数据到来的代码：在 Node 里，数据只会在你的代码返回之后、在回调里到来。',
 );
 
-/** Whether the server used SPIN_SHARE of the CPU or more over the next SPIN_SAMPLE_MS (false where that cannot be told). */
+/** Whether the server uses SPIN_SHARE of the CPU or more over the next SPIN_SAMPLE_MS (false where /proc cannot tell). */
 async function spinsNow(server: RunningServer): Promise<boolean> {
   const before = cpuTimeOf(server.pgid);
   if (before === undefined) return false;
@@ -672,8 +676,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   // not given the moment a suspicious failure gets (the next check would see an exit anyway).
   const [sawClose, sampledSpin] = await Promise.all([noticeExit(server, conns, stillHung ? undefined : failure?.kind, how.last ?? false), sampling]);
   if (failure && sampledSpin && server.alive) {
-    const spins = t('(it kept using the CPU all that time: it is busy, not waiting — a loop that never ends?)', '（这段时间它一直在占用 CPU：它是在忙，而不是在等——是不是有一个永远不会结束的循环？）');
-    failure = { ...failure, summary: join([failure.summary, spins]), hint: failure.hint ? join([HINT_SPINS, failure.hint]) : HINT_SPINS };
+    failure = { ...failure, summary: join([failure.summary, SPINS_REMARK]), hint: failure.hint ? join([HINT_SPINS, failure.hint]) : HINT_SPINS };
   }
   const crashed = wasAlive && !server.alive && !server.stoppedByGrader;
   const bodyPassed = failure === undefined;

@@ -30,7 +30,7 @@ describe('still hung', () => {
     expect(byId(r, '1.1').failure?.hint?.en).toMatch(/never gets back to its event loop/);
     expect(byId(r, '1.1').failure?.summary.zh).toMatch(/一直在占用 CPU/);
     expect(englishIn(r), 'English left in the Chinese report').toEqual([]);
-    // The checks after it give it no grace (each takes about 0.1 s), and say since when.
+    // The checks after it give it no grace, and say since when.
     for (const id of ['1.2', '1.5', '1.6']) {
       expect(byId(r, id).failure?.summary.en).toMatch(/^still hung: .*using the CPU without sending anything since 1\.1/);
       expect(byId(r, id).failure?.hint?.en).toMatch(/never gets back to its event loop/);
