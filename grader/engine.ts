@@ -122,6 +122,12 @@ const AFTERMATH_MS = 400;
  * only double what it costs, and their answer matters less once the stage is mostly red).
  */
 const MAX_REPLAYS = 4;
+/**
+ * A check that failed with this many of its connections still open gets the next check a fresh
+ * server: the server lets go of them only as it reads our closing, and a server that counts its
+ * connections (a cap, a pool) may still count them when the next check's first client arrives.
+ */
+const MANY_LEFT_OPEN = 10;
 
 /** One check's run: its result, and what the engine needs to account for a crash. */
 interface CheckRun {
@@ -197,8 +203,14 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
 
   // A check that hung on a server that had answered before: the server may be stuck in a state
   // that check put it in (a paused socket, a loop, a lock held), which would make the checks after
-  // it fail — or pass — by timing. They get a fresh server instead, as after a crash.
-  let hungIn: string | undefined;
+  // it fail — or pass — by timing. They get a fresh server instead, as after a crash. The same for
+  // a check that failed with many connections open (see MANY_LEFT_OPEN).
+  let restartFor: { id: string; hung: boolean; open: number } | undefined;
+  const needsRestart = (id: string, run: CheckRun): typeof restartFor => {
+    if (silent !== undefined || !server?.alive || run.result.passed) return undefined;
+    if (run.result.failure?.kind === 'hung' && !run.cancelled) return { id, hung: true, open: run.openAtEnd };
+    return run.openAtEnd >= MANY_LEFT_OPEN ? { id, hung: false, open: run.openAtEnd } : undefined;
+  };
 
   /** Runs the checks at these places one after another, with crash accounting and restarts. */
   const sequential = async (order: number[]): Promise<void> => {
@@ -206,12 +218,14 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       const check = checks[i]!;
       const last = i === checks.length - 1;
       let restarted: Text | undefined;
-      if (server && (!server.alive || hungIn)) {
+      if (server && (!server.alive || restartFor)) {
         restarted = !server.alive
           ? t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')
-          : hungIn === check.id
+          : restartFor!.id === check.id
             ? t('(run again on its own, on a restarted server)', '（在重启后的服务器上单独重跑）')
-            : t(`(the server was restarted after it hung in check ${hungIn})`, `（服务器在检查 ${hungIn} 中卡住之后已被重启）`);
+            : restartFor!.hung
+              ? t(`(the server was restarted after it hung in check ${restartFor!.id})`, `（服务器在检查 ${restartFor!.id} 中卡住之后已被重启）`)
+              : t(`(the server was restarted after check ${restartFor!.id} failed with ${restartFor!.open} connections open)`, `（检查 ${restartFor!.id} 失败时还开着 ${restartFor!.open} 个连接，之后服务器已被重启）`);
         await server.stop();
         server = await start();
         checksOnServer = 0;
@@ -220,7 +234,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         if (silent !== undefined) silent = [];
         spinning = undefined;
       }
-      hungIn = undefined;
+      restartFor = undefined;
       let current = await run(check, server, { last, silentSince: silent, spinning });
       if (current.spun) spinning ??= check.id;
       if (silent !== undefined) {
@@ -257,7 +271,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         }
       }
       if (restarted && !result.passed && result.failure) result.failure.summary = join([result.failure.summary, restarted]);
-      if (result.failure?.kind === 'hung' && silent === undefined && server?.alive && !last) hungIn = check.id;
+      if (!last) restartFor = needsRestart(check.id, { ...current, result });
       byIndex[i] = result;
       flush(i);
       previous = { check, run: current, at: i };
@@ -330,10 +344,12 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       }
     }
     for (const [i, r] of runs) if (!again.includes(i)) byIndex[i] = r.result;
-    // A check hung here on a server that answers: it may have left the server stuck, so what runs
-    // again runs on a fresh one (see hungIn).
-    const stuck = [...runs.entries()].sort((a, b) => a[0] - b[0]).find(([, r]) => r.result.failure?.kind === 'hung' && !r.cancelled);
-    if (stuck && silent === undefined && on.alive) hungIn = checks[stuck[0]]!.id;
+    // A check hung here on a server that answers, or failed with many connections open: what runs
+    // again runs on a fresh server (see restartFor).
+    for (const [i, r] of [...runs.entries()].sort((a, b) => a[0] - b[0])) {
+      restartFor = needsRestart(checks[i]!.id, r);
+      if (restartFor) break;
+    }
     previous = lastPassed;
     return [...again, ...foreground.slice(k)].sort((a, b) => a - b);
   };
