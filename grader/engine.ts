@@ -123,11 +123,13 @@ const AFTERMATH_MS = 400;
  */
 const MAX_REPLAYS = 4;
 /**
- * A check that failed with this many of its connections still open gets the next check a fresh
- * server: the server lets go of them only as it reads our closing, and a server that counts its
- * connections (a cap, a pool) may still count them when the next check's first client arrives.
+ * A check that failed after connecting this many clients gets the next check a fresh server: the
+ * server lets go of them only as it reads their closing, and one that counts its connections (a
+ * cap, a pool, a leak) may still count them when the next check's first client arrives. Counted
+ * by clients connected, not by those still open when it failed: that number depends on timing,
+ * and so would the verdicts after it.
  */
-const MANY_LEFT_OPEN = 10;
+const MANY_CLIENTS = 10;
 
 /** One check's run: its result, and what the engine needs to account for a crash. */
 interface CheckRun {
@@ -204,12 +206,12 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   // A check that hung on a server that had answered before: the server may be stuck in a state
   // that check put it in (a paused socket, a loop, a lock held), which would make the checks after
   // it fail — or pass — by timing. They get a fresh server instead, as after a crash. The same for
-  // a check that failed with many connections open (see MANY_LEFT_OPEN).
-  let restartFor: { id: string; hung: boolean; open: number } | undefined;
+  // a check that failed after connecting many clients (see MANY_CLIENTS).
+  let restartFor: { id: string; hung: boolean; clients: number } | undefined;
   const needsRestart = (id: string, run: CheckRun): typeof restartFor => {
     if (silent !== undefined || !server?.alive || run.result.passed) return undefined;
-    if (run.result.failure?.kind === 'hung' && !run.cancelled) return { id, hung: true, open: run.openAtEnd };
-    return run.openAtEnd >= MANY_LEFT_OPEN ? { id, hung: false, open: run.openAtEnd } : undefined;
+    if (run.result.failure?.kind === 'hung' && !run.cancelled) return { id, hung: true, clients: run.conns.length };
+    return run.conns.length >= MANY_CLIENTS ? { id, hung: false, clients: run.conns.length } : undefined;
   };
 
   /** Runs the checks at these places one after another, with crash accounting and restarts. */
@@ -225,7 +227,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
             ? t('(run again on its own, on a restarted server)', '（在重启后的服务器上单独重跑）')
             : restartFor!.hung
               ? t(`(the server was restarted after it hung in check ${restartFor!.id})`, `（服务器在检查 ${restartFor!.id} 中卡住之后已被重启）`)
-              : t(`(the server was restarted after check ${restartFor!.id} failed with ${restartFor!.open} connections open)`, `（检查 ${restartFor!.id} 失败时还开着 ${restartFor!.open} 个连接，之后服务器已被重启）`);
+              : t(`(the server was restarted after check ${restartFor!.id} failed with ${restartFor!.clients} clients connected)`, `（检查 ${restartFor!.id} 连接了 ${restartFor!.clients} 个客户端后失败，之后服务器已被重启）`);
         await server.stop();
         server = await start();
         checksOnServer = 0;
@@ -344,7 +346,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       }
     }
     for (const [i, r] of runs) if (!again.includes(i)) byIndex[i] = r.result;
-    // A check hung here on a server that answers, or failed with many connections open: what runs
+    // A check hung here on a server that answers, or failed after connecting many clients: what runs
     // again runs on a fresh server (see restartFor).
     for (const [i, r] of [...runs.entries()].sort((a, b) => a[0] - b[0])) {
       restartFor = needsRestart(checks[i]!.id, r);

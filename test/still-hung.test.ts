@@ -56,7 +56,7 @@ describe('a server stuck by one check', () => {
     expect(failed[0]!.failure?.summary.en).not.toMatch(/still hung/);
   });
 
-  it('a check that fails with many connections open is not charged to the checks after it', async () => {
+  it('a check that fails after connecting many clients is not charged to the checks after it', async () => {
     // forgets-closed-late.ts turns clients away while it still counts 11 connections, and counts a
     // closed one for 3 s more: 1.8 (12 clients) fails, and 1.10 and 1.11, on the same server, would
     // be turned away too (they are, without the restart).
