@@ -61,7 +61,9 @@ describe('a server stuck by one check', () => {
     // closed one for 3 s more: 1.8 (12 clients) fails, and 1.10 and 1.11, on the same server, would
     // be turned away too (they are, without the restart).
     const r = await grade(1, fixtureFile('engine', 'forgets-closed-late.ts'), 1, { only: ['1.5', '1.8', '1.10', '1.11'] });
-    expect(r.checks.map((c) => `${c.id} ${c.passed ? 'pass' : c.failure?.kind}`)).toEqual(['1.5 pass', '1.8 reset', '1.10 pass', '1.11 pass']);
+    // The client turned away sees a reset or a close, by timing: either is 1.8's failure.
+    const verdicts = r.checks.map((c) => `${c.id} ${c.passed ? 'pass' : c.failure?.kind}`.replace(/ closed-early$/, ' reset'));
+    expect(verdicts).toEqual(['1.5 pass', '1.8 reset', '1.10 pass', '1.11 pass']);
   });
 
   it('a server that answered and then spins is told so, in the checks that make it spin only', async () => {
