@@ -220,14 +220,15 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       const check = checks[i]!;
       const last = i === checks.length - 1;
       let restarted: Text | undefined;
-      if (server && (!server.alive || restartFor)) {
-        restarted = !server.alive
+      const why = restartFor;
+      if (server && (!server.alive || why)) {
+        restarted = !server.alive || !why
           ? t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')
-          : restartFor!.id === check.id
+          : why.id === check.id
             ? t('(run again on its own, on a restarted server)', '（在重启后的服务器上单独重跑）')
-            : restartFor!.hung
-              ? t(`(the server was restarted after it hung in check ${restartFor!.id})`, `（服务器在检查 ${restartFor!.id} 中卡住之后已被重启）`)
-              : t(`(the server was restarted after check ${restartFor!.id} failed with ${restartFor!.clients} clients connected)`, `（检查 ${restartFor!.id} 连接了 ${restartFor!.clients} 个客户端后失败，之后服务器已被重启）`);
+            : why.hung
+              ? t(`(the server was restarted after it hung in check ${why.id})`, `（服务器在检查 ${why.id} 中卡住之后已被重启）`)
+              : t(`(the server was restarted after check ${why.id} failed with ${why.clients} clients connected)`, `（检查 ${why.id} 连接了 ${why.clients} 个客户端后失败，之后服务器已被重启）`);
         await server.stop();
         server = await start();
         checksOnServer = 0;

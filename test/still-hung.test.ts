@@ -64,6 +64,11 @@ describe('a server stuck by one check', () => {
     // The client turned away sees a reset or a close, by timing: either is 1.8's failure.
     const verdicts = r.checks.map((c) => `${c.id} ${c.passed ? 'pass' : c.failure?.kind}`.replace(/ closed-early$/, ' reset'));
     expect(verdicts).toEqual(['1.5 pass', '1.8 reset', '1.10 pass', '1.11 pass']);
+    // A check that fails on the fresh server says why the server was restarted (1.12's 300
+    // clients, 16 at a time, meet the same cap).
+    const after = await grade(1, fixtureFile('engine', 'forgets-closed-late.ts'), 1, { only: ['1.8', '1.12'] });
+    expect(byId(after, '1.12').failure?.summary.en).toMatch(/\(the server was restarted after check 1\.8 failed with 12 clients connected\)$/);
+    expect(byId(after, '1.12').failure?.summary.zh).toMatch(/检查 1\.8 连接了 12 个客户端后失败，之后服务器已被重启/);
   });
 
   it('a server that answered and then spins is told so, in the checks that make it spin only', async () => {
