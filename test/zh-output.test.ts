@@ -20,5 +20,10 @@ describe('the English finder', () => {
     // A header with its value is protocol; a connection's English name is not.
     expect(englishIn(result('GET /a (If-Modified-Since: Sat, 19 Mar 2033 00:10:58 GMT) 的响应：状态码是 200 OK'))).toEqual([]);
     expect([...new Set(englishIn(result('client 3 (stops reading) 发送了 5 字节')))]).toEqual(['client', 'stops', 'reading']);
+    // A chat name the grader sent, quoted once, may stand unquoted later, "-" and all; other words may not.
+    expect(englishIn(result('客户端 1（tm-hr） 发送名字 "tm-hr\\n" 之后：服务器把 tm-hr 断开了'))).toEqual([]);
+    expect(englishIn(result('客户端 3（tm-hr） 的第 2/12 条消息：tm-hr 只发了 4 行'))).toEqual([]);
+    expect([...new Set(englishIn(result('客户端 3（stops reading） 发送了 5 字节')))]).toEqual(['stops', 'reading']);
+    expect([...new Set(englishIn(result('客户端 1 发送名字 "tm-hr\\n" 之后：服务器把 tm-ab 断开了')))]).toEqual(['tm-ab']);
   });
 });

@@ -57,7 +57,11 @@ export function englishIn(r: StageResult): string[] {
   let text = zhReport(r);
   // What the grader's clients sent is data in any language: a chat member's name ("guoooq") is
   // quoted where it is sent, and may then stand in a sentence unquoted ("guoooq 已经在房间里了").
-  const data = new Set([...text.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)].flatMap((m) => m[1]!.split(/[^A-Za-z]+/)).filter((w) => w.length > 0));
+  // So is the name in a client's label ("客户端 3（tm-hr）"): one word, where a remark left in
+  // English ("客户端 3（stops reading）") has several. Names may hold "-", so each value gives its
+  // words both whole and split at "-".
+  const values = [...text.matchAll(/"((?:[^"\\\n]|\\.)*)"/g), ...text.matchAll(/客户端 \d+（([^\s）]*)）/g)].map((m) => m[1]!);
+  const data = new Set(values.flatMap((v) => [...v.split(/[^A-Za-z]+/), ...v.split(/[^A-Za-z-]+/)]).filter((w) => w.length > 0));
   for (const line of verbatimLines(r)) text = text.replaceAll(line, '\n');
   text = text
     // Commands written in a line (the "same inputs again" one, hints naming npm run hint).
