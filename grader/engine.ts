@@ -206,12 +206,13 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   // A check that hung on a server that had answered before: the server may be stuck in a state
   // that check put it in (a paused socket, a loop, a lock held), which would make the checks after
   // it fail — or pass — by timing. They get a fresh server instead, as after a crash. The same for
-  // a check that failed after connecting many clients (see MANY_CLIENTS).
-  let restartFor: { id: string; hung: boolean; clients: number } | undefined;
+  // a check that failed after connecting many clients (see MANY_CLIENTS), and for the checks run
+  // again after a failure among checks that ran alongside each other (see `alongside`).
+  let restartFor: Restart | undefined;
   const needsRestart = (id: string, run: CheckRun): typeof restartFor => {
     if (silent !== undefined || !server?.alive || run.result.passed) return undefined;
-    if (run.result.failure?.kind === 'hung' && !run.cancelled) return { id, hung: true, clients: run.conns.length };
-    return run.conns.length >= MANY_CLIENTS ? { id, hung: false, clients: run.conns.length } : undefined;
+    if (run.result.failure?.kind === 'hung' && !run.cancelled) return { id, why: 'hung', clients: run.conns.length };
+    return run.conns.length >= MANY_CLIENTS ? { id, why: 'clients', clients: run.conns.length } : undefined;
   };
 
   /** Runs the checks at these places one after another, with crash accounting and restarts. */
@@ -222,13 +223,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
       let restarted: Text | undefined;
       const why = restartFor;
       if (server && (!server.alive || why)) {
-        restarted = !server.alive || !why
-          ? t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）')
-          : why.id === check.id
-            ? t('(run again on its own, on a restarted server)', '（在重启后的服务器上单独重跑）')
-            : why.hung
-              ? t(`(the server was restarted after it hung in check ${why.id})`, `（服务器在检查 ${why.id} 中卡住之后已被重启）`)
-              : t(`(the server was restarted after check ${why.id} failed with ${why.clients} clients connected)`, `（检查 ${why.id} 连接了 ${why.clients} 个客户端后失败，之后服务器已被重启）`);
+        restarted = restartNote(server.alive ? why : undefined, check.id);
         await server.stop();
         server = await start();
         checksOnServer = 0;
@@ -284,10 +279,10 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
   /**
    * The checks marked `background` mostly wait (a client pausing for a second or more, a slow
    * reader): they run alongside the checks that follow them, on the same server. Only passes count
-   * from that time: a check that failed meanwhile (a serial server busy with the waiting client
-   * fails whoever comes next) is run again on its own afterwards, and if the server crashed, so is
-   * every check that could have caused it. A correct server is graded in the time of the longest
-   * wait; a broken one gets the verdicts a one-at-a-time run gives.
+   * from that time, and only those before the first check that did not pass (a serial server busy
+   * with the waiting client fails whoever comes next), or that could have crashed the server: from
+   * there on, every check runs again on its own, in order, on a fresh server. A correct server is
+   * graded in the time of the longest wait; a broken one gets the verdicts a one-at-a-time run gives.
    */
   const alongside = async (done: number): Promise<number[]> => {
     const on = server!;
@@ -346,14 +341,27 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
         again.splice(again.indexOf(hung[0]), 1);
       }
     }
+    // What a server keeps between connections (a buffer shared by all of them, a count) may have been
+    // left, by a check that failed here, in a state that depends on how the checks interleaved: a
+    // check after it that passed meanwhile might have failed a moment later. So from the first check
+    // that runs again, every check runs again, in order, on a fresh server (below): the verdicts of
+    // a one-at-a-time run, whatever the timing.
+    if (again.length > 0) {
+      const from = Math.min(...again);
+      for (const i of runs.keys()) if (i > from && !again.includes(i)) again.push(i);
+    }
     for (const [i, r] of runs) if (!again.includes(i)) byIndex[i] = r.result;
     // A check hung here on a server that answers, or failed after connecting many clients: what runs
     // again runs on a fresh server (see restartFor).
-    for (const [i, r] of [...runs.entries()].sort((a, b) => a[0] - b[0])) {
+    const inOrder = [...runs.entries()].sort((a, b) => a[0] - b[0]);
+    for (const [i, r] of inOrder) {
       restartFor = needsRestart(checks[i]!.id, r);
       if (restartFor) break;
     }
-    previous = lastPassed;
+    // Any other failure here: one restart, for the reason above.
+    const failed = inOrder.find(([, r]) => !r.result.passed);
+    if (!restartFor && failed && silent === undefined && on.alive) restartFor = { id: checks[failed[0]]!.id, why: 'alongside', clients: failed[1].conns.length };
+    previous = lastPassed && !again.includes(lastPassed.at) ? lastPassed : undefined;
     return [...again, ...foreground.slice(k)].sort((a, b) => a - b);
   };
 
@@ -396,6 +404,29 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     startMs,
     durationMs: Date.now() - started,
   };
+}
+
+/** Why the server is restarted before a check, other than a crash: see `restartFor` in gradeStage. */
+interface Restart {
+  /** The check whose failure called for it. */
+  id: string;
+  why: 'hung' | 'clients' | 'alongside';
+  /** How many clients that check connected. */
+  clients: number;
+}
+
+/** Why the server was restarted before a check (none given: it had crashed), as that check's failure tells it. */
+function restartNote(why: Restart | undefined, id: string): Text {
+  if (!why) return t('(the server was restarted after an earlier crash)', '（服务器在之前崩溃后已被重启）');
+  if (why.id === id) return t('(run again on its own, on a restarted server)', '（在重启后的服务器上单独重跑）');
+  switch (why.why) {
+    case 'hung':
+      return t(`(the server was restarted after it hung in check ${why.id})`, `（服务器在检查 ${why.id} 中卡住之后已被重启）`);
+    case 'clients':
+      return t(`(the server was restarted after check ${why.id} failed with ${why.clients} clients connected)`, `（检查 ${why.id} 连接了 ${why.clients} 个客户端后失败，之后服务器已被重启）`);
+    case 'alongside':
+      return t(`(the server was restarted after check ${why.id} failed while other checks ran alongside it)`, `（检查 ${why.id} 在与其他检查同时运行时失败，之后服务器已被重启）`);
+  }
 }
 
 /** What took the server down when it was a check's own doing, found after the check had finished. */
