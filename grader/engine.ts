@@ -348,7 +348,7 @@ export async function gradeStage(stage: Stage, opts: GradeOptions): Promise<Stag
     // a one-at-a-time run, whatever the timing.
     if (again.length > 0) {
       const from = Math.min(...again);
-      for (const i of runs.keys()) if (i > from && !again.includes(i)) again.push(i);
+      for (const [i, r] of runs) if (i > from && r.result.passed && !again.includes(i)) again.push(i);
     }
     for (const [i, r] of runs) if (!again.includes(i)) byIndex[i] = r.result;
     // A check hung here on a server that answers, or failed after connecting many clients: what runs
