@@ -214,10 +214,11 @@ function noHead(conn: Conn, err: WireError, buf: Buffer, o: ReadExactOptions, co
   const ended = err.kind === 'closed' || err.kind === 'reset';
   if (buf.length === 0 && p && ended) {
     // A server that closes after each response: its FIN may come before or after our next request
-    // (then the kernel answers that request with a reset). Either way it closed after response p.
+    // (then the kernel answers that request with a reset). Either way it closed after response p:
+    // one kind for both.
     const how = finSeen(conn) ? t('closed', '关闭了') : t('reset', '重置了');
     return {
-      kind: finSeen(conn) ? 'closed-early' : 'reset',
+      kind: 'closed-early',
       summary: t(
         `${o.what.en}: the server ${how.en} the connection after response ${p.index} (to ${p.name}) instead of reading the next request on it${context.en}`,
         `${o.what.zh}：服务器在第 ${p.index} 个响应（${p.name} 的响应）之后就${how.zh}连接，没有在这个连接上继续读取下一个请求${context.zh}`,

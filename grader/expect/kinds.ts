@@ -22,5 +22,10 @@ const KIND_OF: Record<WireOutcome, FailureKind> = {
 };
 
 export function kindOf(outcome: WireError | WireOutcome): FailureKind {
+  // A server that closes a connection with bytes we sent still unread is answered by its kernel
+  // with a reset, not a FIN (RFC 1122, 4.2.2.13); if it had read them all, with a FIN. Which one we
+  // see depends only on timing (how far it had read when it closed): after we have sent anything,
+  // both are the server hanging up, and one kind keeps the verdict the same on every run.
+  if (outcome instanceof WireError && outcome.kind === 'reset' && outcome.conn && outcome.conn.sentTotal > 0) return 'closed-early';
   return KIND_OF[outcome instanceof WireError ? outcome.kind : outcome];
 }
