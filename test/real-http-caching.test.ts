@@ -107,10 +107,11 @@ describe('a real HTTP server, caching and redirecting', () => {
       const failed = failedIds(result);
       expect(failed, explainFailures(result)).toContain('8.8');
       expect(failed.filter((id) => id !== '8.8' && id !== '8.16'), explainFailures(result)).toEqual([]);
-      // And for that reason only: a request with both conditions, whose tag matches, got a 200.
+      // And for that reason only: a request with both conditions, whose tag matches, got a 200
+      // (confirmed on its own if it first failed beside a waiting check, which the report notes).
       for (const id of failed) {
         const f = result.checks.find((c) => c.id === id)!.failure!;
-        expect(f.summary.en).toMatch(/\((?=[^)]*If-None-Match: )(?=[^)]*If-Modified-Since: )[^)]*\).*: the status is 200 OK, expected 304 Not Modified$/);
+        expect(f.summary.en).toMatch(/\((?=[^)]*If-None-Match: )(?=[^)]*If-Modified-Since: )[^)]*\).*: the status is 200 OK, expected 304 Not Modified( \(run again on its own, on a restarted server\))?$/);
       }
     }
   });
