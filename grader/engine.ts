@@ -615,6 +615,16 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   const controller = new AbortController();
   setMaxListeners(1000, controller.signal); // one listener per connection a check opens
   const conns: Conn[] = [];
+  let frozen = false;
+  const thaw = (): void => {
+    if (!frozen) return;
+    frozen = false;
+    try {
+      process.kill(-server.pgid, 'SIGCONT');
+    } catch {
+      // gone already
+    }
+  };
   const ctx: CheckContext = {
     seed,
     rng: createRng(seed, check.id),
@@ -641,6 +651,16 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
     serverOpenFiles: () => {
       const open = server.alive && server.limits ? openFilesOf(server.pgid) : undefined;
       return open === undefined ? undefined : { open, limit: server.limits!.openFiles };
+    },
+    freezeServer() {
+      if (!server.alive || frozen) return undefined;
+      try {
+        process.kill(-server.pgid, 'SIGSTOP');
+      } catch {
+        return undefined;
+      }
+      frozen = true;
+      return thaw;
     },
   };
 
@@ -719,6 +739,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   } finally {
     clearTimeout(timer);
     clearTimeout(quick);
+    thaw();
   }
   // Hung: waiting for something, or spinning? Sampled while a possible exit is given its moment.
   const sampling = failure?.kind === 'hung' && !stillHung && !cancelled && server.alive ? spinsNow(server) : Promise.resolve(false);

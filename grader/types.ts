@@ -33,6 +33,13 @@ export interface CheckContext {
   serverOutput(): string;
   /** How many files the server holds open now, and its limit; undefined where that cannot be seen. */
   serverOpenFiles(): { open: number; limit: number } | undefined;
+  /**
+   * Stops the server's processes (SIGSTOP) until the function returned is called (SIGCONT): what
+   * clients send meanwhile waits in the kernel, all of it, for when the server runs again — a
+   * request and its FIN arrive as one. The engine lets the server run again when the check ends,
+   * whatever happens. Undefined if the server cannot be stopped.
+   */
+  freezeServer(): (() => void) | undefined;
 }
 
 export interface Check {

@@ -277,6 +277,24 @@ export class Conn {
     this.socket.resume();
   }
 
+  /** Resolves true once our FIN has been handed to the kernel (after `sendAndEnd`), false after `timeoutMs` without. */
+  async finHandedOver(timeoutMs: number): Promise<boolean> {
+    if (this.socket.writableFinished) return true;
+    return new Promise((resolve) => {
+      const settle = (done: boolean): void => {
+        clearTimeout(timer);
+        this.socket.off('finish', finished);
+        this.socket.off('close', closed);
+        resolve(done);
+      };
+      const finished = (): void => settle(true);
+      const closed = (): void => settle(this.socket.writableFinished);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.socket.once('finish', finished);
+      this.socket.once('close', closed);
+    });
+  }
+
   /** Whether we hold off reading (what the server sends waits in the kernel, unseen). */
   get holding(): boolean {
     return this.socket.isPaused();
