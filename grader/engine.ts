@@ -11,7 +11,7 @@ import { CheckFailure, summarizeWire, toFailure } from './failure.ts';
 import { join, t, type Text } from './i18n.ts';
 import { createRng } from './rng.ts';
 import { buildSite, siteRng } from './site/site.ts';
-import { cpuTimeOf, listeningHost, openFilesOf, trackTempDir, untrackTempDir } from './runner/processes.ts';
+import { cpuTimeOf, freezeGroup, listeningHost, openFilesOf, trackTempDir, untrackTempDir } from './runner/processes.ts';
 import { RunningServer, ServerStartError, startServer, type ExitInfo, type ServerCommand } from './runner/server.ts';
 import { trackOf, type Track } from './track.ts';
 import type { Check, CheckContext, CheckResult, Failure, Stage, StageResult } from './types.ts';
@@ -615,15 +615,10 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
   const controller = new AbortController();
   setMaxListeners(1000, controller.signal); // one listener per connection a check opens
   const conns: Conn[] = [];
-  let frozen = false;
+  let frozen: (() => void) | undefined;
   const thaw = (): void => {
-    if (!frozen) return;
-    frozen = false;
-    try {
-      process.kill(-server.pgid, 'SIGCONT');
-    } catch {
-      // gone already
-    }
+    frozen?.();
+    frozen = undefined;
   };
   const ctx: CheckContext = {
     seed,
@@ -652,15 +647,10 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       const open = server.alive && server.limits ? openFilesOf(server.pgid) : undefined;
       return open === undefined ? undefined : { open, limit: server.limits!.openFiles };
     },
-    freezeServer() {
+    async freezeServer() {
       if (!server.alive || frozen) return undefined;
-      try {
-        process.kill(-server.pgid, 'SIGSTOP');
-      } catch {
-        return undefined;
-      }
-      frozen = true;
-      return thaw;
+      frozen = await freezeGroup(server.pgid);
+      return frozen && thaw;
     },
   };
 

@@ -39,7 +39,7 @@ export interface CheckContext {
    * request and its FIN arrive as one. The engine lets the server run again when the check ends,
    * whatever happens. Undefined if the server cannot be stopped.
    */
-  freezeServer(): (() => void) | undefined;
+  freezeServer(): Promise<(() => void) | undefined>;
 }
 
 export interface Check {

@@ -4,6 +4,8 @@
  * only the direct child), and removes every temporary folder; and what a killed grader could not
  * remove is swept by the next one.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +106,47 @@ function signalAll(pids: number[], sig: NodeJS.Signals): void {
     }
   }
 }
+
+/**
+ * Stops every process of a group (SIGSTOP) and returns what lets them run again (SIGCONT), or
+ * undefined if they cannot be stopped. A stopped server cannot notice that its grader died (its
+ * watchdog reads a pipe), so a guard is started first: a shell that waits on a pipe from us and,
+ * when that closes — the grader was killed, even with SIGKILL — lets the group run again, which
+ * then ends itself as any orphaned server does. Letting it run kills the guard.
+ */
+export async function freezeGroup(pgid: number): Promise<(() => void) | undefined> {
+  let guard: ChildProcess;
+  try {
+    guard = spawn('/bin/sh', ['-c', `read _ ; kill -s CONT -- -${pgid}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  } catch {
+    return undefined;
+  }
+  guard.on('error', () => {});
+  guard.stdin?.on('error', () => {});
+  const release = (): void => {
+    try {
+      process.kill(-pgid, 'SIGCONT');
+    } catch {
+      // gone already
+    }
+    guard.kill('SIGKILL');
+  };
+  if (guard.pid === undefined) return undefined;
+  try {
+    process.kill(-pgid, 'SIGSTOP');
+  } catch {
+    guard.kill('SIGKILL');
+    return undefined;
+  }
+  // A signal takes effect a moment after kill() returns: wait (bounded) until every member is stopped.
+  const stopped = (): boolean => groupMembers(pgid).every((pid) => /^[tT]$/.test(readStat(pid)?.state ?? 'T'));
+  for (const deadline = Date.now() + FREEZE_WAIT_MS; hasProc && !stopped() && Date.now() < deadline; ) await sleep(2);
+  if (!hasProc) await sleep(20);
+  return release;
+}
+
+/** The most freezeGroup waits for a group to be stopped. */
+const FREEZE_WAIT_MS = 500;
 
 /**
  * Stops one server: SIGTERM to its group, SIGKILL to everything of it after `graceMs`, and waits

@@ -235,7 +235,7 @@ const checks: Check[] = [
       const request = buildRequest(get('/'));
       const expected = indexBytes(ctx);
       // Stopped, one batch of four is certain; otherwise five batches of eight.
-      let thaw = ctx.freezeServer();
+      let thaw = await ctx.freezeServer();
       const tries = thaw ? 4 : 40;
       const batch = thaw ? 4 : 8;
       for (let first = 1; first <= tries; first += batch) {
