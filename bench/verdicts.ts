@@ -60,6 +60,8 @@ async function worker(): Promise<void> {
   while (next < jobs.length) {
     const job = jobs[next++]!;
     const seen = new Set<string>();
+    // What each check said, per verdict: a flake is reported with the words of both sides.
+    const said = new Map<string, string>();
     let verdict: string[] = [];
     for (let run = 0; run < runs; run++) {
       const t0 = Date.now();
@@ -68,6 +70,7 @@ async function worker(): Promise<void> {
       verdict = r.checks.map((c) => `${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`);
       if (r.startError) verdict.unshift(`start-error ${r.startError.kind}`);
       seen.add(JSON.stringify(verdict));
+      for (const c of r.checks) said.set(`${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`, c.failure?.summary.en ?? '');
       const want = job.name.startsWith('fixture ') ? declaredOf(job.file) : undefined;
       if (want) {
         const d = declared.get(`stage ${job.stage.number} ${job.name}`) ?? { ...want, caught: 0, of: 0 };
@@ -82,6 +85,10 @@ async function worker(): Promise<void> {
     if (seen.size > 1) {
       flakes++;
       process.stderr.write(`FLAKE stage ${job.stage.number} ${job.name} seed ${job.seed}:\n  ${[...seen].join('\n  ')}\n`);
+      const verdicts = [...seen].map((v) => JSON.parse(v) as string[]);
+      for (const v of new Set(verdicts.flat())) {
+        if (!verdicts.every((x) => x.includes(v))) process.stderr.write(`    ${v}: ${said.get(v)?.slice(0, 600) ?? ''}\n`);
+      }
     }
     out[`${job.stage.number} ${job.name} seed ${job.seed}`] = verdict;
     process.stderr.write('.');

@@ -673,22 +673,29 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
       let seen = 0;
       let wasQueued = false;
       let endsSeen = 0;
-      let endedAt = 0;
+      let endedAt = -Infinity;
       let cpuSeen = cpuTimeOf(server.pgid);
       let cpuWhenStood = cpuSeen ?? 0;
+      // The grader's own time, not the clock's: a tick that comes late because the grader's event
+      // loop was busy (other gradings beside this one, on a loaded machine) counts as one tick, so
+      // the check always gets its turns to act on what came before a verdict is said.
+      let clock = 0;
+      let tickedAt = Date.now();
       const tick = (): void => {
         // A byte from the server: it answers after all, and the check runs its course.
         if (conns.some((c) => c.receivedTotal > 0)) return;
+        clock += Math.min(Date.now() - tickedAt, QUICK_TICK_MS);
+        tickedAt = Date.now();
         const now = progress();
         const queued = conns.some((c) => c.unsent > 0);
         // The server closing or resetting a connection is news too: the check gets QUICK_HUNG_MS
         // to act on it.
         const ends = conns.reduce((n, c) => n + c.events.filter((e) => e.kind === 'fin-received' || e.kind === 'reset-received').length, 0);
-        if (ends !== endsSeen) endedAt = Date.now();
+        if (ends !== endsSeen) endedAt = clock;
         // A connection we sent our FIN on but do not read yet may hold the server's answer to it,
         // unseen: no verdict until the check reads it again (its bound still applies).
         const unheard = conns.some((c) => c.holding && !c.closed && c.events.some((e) => e.kind === 'fin-sent'));
-        const moving = (now !== seen && (queued || wasQueued)) || Date.now() - endedAt < QUICK_HUNG_MS || unheard;
+        const moving = (now !== seen && (queued || wasQueued)) || clock - endedAt < QUICK_HUNG_MS || unheard;
         [seen, wasQueued, endsSeen] = [now, queued, ends];
         const cpu = cpuTimeOf(server.pgid);
         if (moving) cpuWhenStood = cpu ?? 0;
@@ -696,7 +703,7 @@ async function runCheck(check: Check, server: RunningServer, root: string, seed:
         cpuSeen = cpu;
         // CPU time, not time on the clock: on a busy machine the server gets less of each second.
         const grace = working && !how.spinning && (cpu ?? 0) - cpuWhenStood < QUICK_BUSY_MS * 1e6;
-        if (moving || grace || Date.now() - started < QUICK_HUNG_MS) {
+        if (moving || grace || clock < QUICK_HUNG_MS) {
           quick = setTimeout(tick, QUICK_TICK_MS);
           return;
         }

@@ -16,6 +16,8 @@ interface Tracked {
   port?: number;
   /** In its own pid namespace: killing the group's leader ends every process in it. */
   contained: boolean;
+  /** Its document root (STATIC_DIR): a port holder started with another is another grading's server. */
+  root?: string;
 }
 
 const live = new Map<number, Tracked>();
@@ -65,7 +67,12 @@ function membersOf(pgid: number, info: Tracked, table = processTable()): number[
   const out = new Set<number>();
   for (const p of table.values()) if (p.pgid === pgid && p.state !== 'Z') out.add(p.pid);
   for (const pid of descendantsIn(table, pgid)) out.add(pid);
-  if (!info.contained && info.port !== undefined) for (const pid of holdersOfPort(info.port)) out.add(pid);
+  if (!info.contained && info.port !== undefined) {
+    for (const pid of holdersOfPort(info.port)) {
+      const dir = info.root === undefined ? undefined : staticDirOf(pid);
+      if (dir === undefined || dir === info.root) out.add(pid);
+    }
+  }
   out.delete(process.pid);
   return [...out];
 }
@@ -508,6 +515,37 @@ export function holdersOfPort(port: number): number[] {
     if (socketInodes(pid).some((i) => inodes.has(i))) out.push(pid);
   }
   return out;
+}
+
+/**
+ * Whether the socket listening on `port` belongs to another grading's server: one that got the same
+ * port (get-port cannot reserve a port across processes) and listened first. Its holders are then
+ * outside this server's group and descendants, and were started with another document root
+ * (STATIC_DIR, a fresh folder per grading): a daemon this server forked, which left the group,
+ * inherited ours. False when the port is ours, and whenever /proc cannot tell.
+ */
+export function listenerIsForeign(port: number, pgid: number, root: string): boolean {
+  const sockets = listeningSockets();
+  if (!sockets) return false;
+  const inodes = new Set([...sockets].filter(([, s]) => s.port === port).map(([inode]) => inode));
+  if (inodes.size === 0) return false;
+  const ours = groupAndDescendants(pgid);
+  for (const pid of ours) if (socketInodes(pid).some((i) => inodes.has(i))) return false;
+  const others = holdersOfPort(port).filter((pid) => !ours.has(pid));
+  return others.length > 0 && others.every((pid) => {
+    const dir = staticDirOf(pid);
+    return dir !== undefined && dir !== root;
+  });
+}
+
+/** The STATIC_DIR a process was started with, if /proc shows it. */
+function staticDirOf(pid: number): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('STATIC_DIR='));
+    return entry?.slice('STATIC_DIR='.length);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Ports that processes of this group listen on (to tell a learner "you listen on 9000, not PORT"). */

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { t, type Text } from '../i18n.ts';
 import { pidNamespacePrefix, runsInPidNamespace, signalFromStatus, withShellWatchdog } from './contain.ts';
 import { limitsPrefix, type ServerLimits } from './limits.ts';
-import { listeningHost, portsListenedByGroup, stopTree, track, untrack } from './processes.ts';
+import { listenerIsForeign, listeningHost, portsListenedByGroup, stopTree, track, untrack } from './processes.ts';
 
 export type ServerCommand =
   /** A TypeScript (or JavaScript) file run with node and tsx. */
@@ -193,7 +193,7 @@ async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): 
     throw new ServerStartError('spawn-failed', t(`could not start ${argv[0]}: ${err.message}`, `无法启动 ${argv[0]}：${err.message}`), '');
   }
   child.on('error', () => {}); // e.g. a signal sent after exit; the 'exit' event tells us what we need
-  track(pid, { port, contained });
+  track(pid, { port, contained, root: opts.root });
   const server = new RunningServer(child, pid, port, '127.0.0.1', output, 0, wrapped);
   server.limits = limited.limits;
   const bound = opts.listenTimeoutMs ?? 5000;
@@ -210,7 +210,9 @@ async function startOnce(cmd: ServerCommand, port: number, opts: StartOptions): 
       throw explainEarlyExit(server, cmd, port);
     }
     const host = await whereListening(port);
-    if (host) {
+    // Listening, but not our server: another grading's, on the same port. Ours will find the port
+    // taken and exit (then we try another port); until then, nothing here is ours to talk to.
+    if (host && !listenerIsForeign(port, pid, opts.root)) {
       server.host = host;
       (server as { startedInMs: number }).startedInMs = Date.now() - started;
       return server;

@@ -416,11 +416,20 @@ const checks: Check[] = [
       const cap = Math.max(16 * MiB_BYTES, MAX_QUEUED + kernelSlack());
       const fillers = Array.from({ length: 8 }, () => Array.from({ length: 700 }, () => rng.word(3, 7)).join(' ').slice(0, rng.int(3000, 4000)));
       const textOf = (seq: number): string => `${seq} ${fillers[seq % fillers.length]}`;
-      let queued = 0; // lines handed to the flood
+      let made = 0; // lines made for the flood
+      let queued = 0; // lines handed to the flood whole, "\n" included
+      let carry = Buffer.alloc(0);
       const batch = (): Buffer => {
         const lines: string[] = [];
-        for (let i = 0; i < 16; i++) lines.push(textOf(queued++) + '\n');
-        return Buffer.from(lines.join(''));
+        for (let i = 0; i < 16; i++) lines.push(textOf(made++) + '\n');
+        const bytes = Buffer.concat([carry, Buffer.from(lines.join(''))]);
+        // Every write ends inside a line, and the rest of that line starts the next write: a
+        // server that takes the end of a read for the end of a line breaks a line on every read,
+        // not only when the network happens to cut one.
+        const cut = rng.int(bytes.length - Buffer.byteLength(lines[15]!) + 1, bytes.length - 2);
+        carry = bytes.subarray(cut);
+        queued = made - 1;
+        return bytes.subarray(0, cut);
       };
       const reading = new LineReader(watcher.conn);
       // The talker stays at most 512 KiB ahead of what the watcher has read, so the watcher's own
