@@ -56,6 +56,8 @@ function declaredOf(file: string): { check: string; kind: string } | undefined {
 const times = new Map<string, number[]>();
 let flakes = 0;
 let next = 0;
+/** One check's verdict: "2.10 0/2 hung". */
+const verdictOf = (c: Awaited<ReturnType<typeof gradeStage>>['checks'][number]): string => `${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`;
 async function worker(): Promise<void> {
   while (next < jobs.length) {
     const job = jobs[next++]!;
@@ -67,10 +69,10 @@ async function worker(): Promise<void> {
       const t0 = Date.now();
       const grading = (): ReturnType<typeof gradeStage> => gradeStage(job.stage, { seed: job.seed, server: { kind: 'file', file: job.file }, cwd: root, includeTeacherOnly: true, oneAtATime: values['one-at-a-time'] });
       const r = fixedPort(job.file) ? await oneAtATime(grading) : await grading();
-      verdict = r.checks.map((c) => `${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`);
+      verdict = r.checks.map(verdictOf);
       if (r.startError) verdict.unshift(`start-error ${r.startError.kind}`);
       seen.add(JSON.stringify(verdict));
-      for (const c of r.checks) said.set(`${c.id} ${c.points}/${c.maxPoints} ${c.passed ? 'pass' : c.failure?.kind}`, c.failure?.summary.en ?? '');
+      for (const c of r.checks) said.set(verdictOf(c), c.failure?.summary.en ?? '');
       const want = job.name.startsWith('fixture ') ? declaredOf(job.file) : undefined;
       if (want) {
         const d = declared.get(`stage ${job.stage.number} ${job.name}`) ?? { ...want, caught: 0, of: 0 };

@@ -502,11 +502,13 @@ function socketInodes(pid: number): string[] {
   return out;
 }
 
+/** The inodes of the sockets listening on this port (none where /proc cannot tell). */
+function listeningInodes(port: number): Set<string> {
+  return new Set([...(listeningSockets() ?? [])].filter(([, s]) => s.port === port).map(([inode]) => inode));
+}
+
 /** Processes (of any group or session) holding a socket that listens on this port. */
-export function holdersOfPort(port: number): number[] {
-  const sockets = listeningSockets();
-  if (!sockets) return [];
-  const inodes = new Set([...sockets].filter(([, s]) => s.port === port).map(([inode]) => inode));
+export function holdersOfPort(port: number, inodes = listeningInodes(port)): number[] {
   if (inodes.size === 0) return [];
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
@@ -525,13 +527,11 @@ export function holdersOfPort(port: number): number[] {
  * inherited ours. False when the port is ours, and whenever /proc cannot tell.
  */
 export function listenerIsForeign(port: number, pgid: number, root: string): boolean {
-  const sockets = listeningSockets();
-  if (!sockets) return false;
-  const inodes = new Set([...sockets].filter(([, s]) => s.port === port).map(([inode]) => inode));
+  const inodes = listeningInodes(port);
   if (inodes.size === 0) return false;
   const ours = groupAndDescendants(pgid);
   for (const pid of ours) if (socketInodes(pid).some((i) => inodes.has(i))) return false;
-  const others = holdersOfPort(port).filter((pid) => !ours.has(pid));
+  const others = holdersOfPort(port, inodes).filter((pid) => !ours.has(pid));
   return others.length > 0 && others.every((pid) => {
     const dir = staticDirOf(pid);
     return dir !== undefined && dir !== root;

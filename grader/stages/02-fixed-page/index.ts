@@ -297,13 +297,12 @@ const checks: Check[] = [
     async run(ctx) {
       const request = buildRequest(get('/'));
       const expected = indexBytes(ctx);
-      // Client 1 sends half a head and stalls: a server that serves one connection at a time, or
-      // mixes up whose bytes are whose, fails the others.
+      // Client 1 sends all of its head but the last 1–3 bytes (inside the final "\r\n\r\n") and
+      // stalls while the others are served; then the rest. A server that serves one connection at
+      // a time fails the others; one that keeps client 1's bytes anywhere but with its connection
+      // (one buffer for everyone, emptied whenever someone's head is complete) never finds the end
+      // of client 1's head, whatever the order of the others.
       const staller = await connectOrExplain(ctx, 'client 1 (stalls mid-head)');
-      // Its head in two writes now and the last 1–3 bytes (inside the final "\r\n\r\n") at the
-      // end: its bytes sit in the server while all the others are served, and a server that keeps
-      // them anywhere but with this connection (one buffer for everyone, emptied whenever someone's
-      // head is complete) cannot find the end of this head, whatever the order of the others.
       const held = request.length - ctx.rng.int(1, 3);
       const half = ctx.rng.int(10, held - 10);
       const parts = [request.subarray(0, half), request.subarray(half, held), request.subarray(held)];
@@ -322,7 +321,7 @@ const checks: Check[] = [
       );
       await Promise.all(
         others.map(async (conn, k) => {
-          const x = await readExchange(conn, request, 'GET /', t(`the response to client ${k + 2} (its request in 3 pieces, interleaved with 7 other clients', while client 1 sat on an unfinished request)`, `给客户端 ${k + 2} 的响应（它的请求分 3 段发送，与另外 7 个客户端交错，同时客户端 1 的请求还没发完）`), { hint });
+          const x = await readExchange(conn, request, 'GET /', t(`the response to client ${k + 2} (its request in 3 pieces, interleaved with 7 other clients, while client 1 sat on an unfinished request)`, `给客户端 ${k + 2} 的响应（它的请求分 3 段发送，与另外 7 个客户端交错，同时客户端 1 的请求还没发完）`), { hint });
           expectStatus(x, 200, hint);
           await expectBody(x, expected, INDEX, hint);
         }),
