@@ -48,6 +48,20 @@ const BROWSER_HEADERS: [string, string][] = [
   ['Accept', '*/*'],
 ];
 
+/** The integers from `lo` to `hi`, both included. */
+const range = (lo: number, hi: number): number[] => Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => lo + i);
+
+/**
+ * The steps with a GET of the site's large file put in at a seeded place, never last. A file that
+ * takes many reads to send is what tells a server that waits for each response to go out from one
+ * that starts the next while a file is still streaming: with small files only, that race is won or
+ * lost by a few microseconds, so the verdict would change from run to run.
+ */
+function withLarge(ctx: CheckContext, site: Site, steps: Step[]): Step[] {
+  const at = ctx.rng.int(0, steps.length - 1);
+  return [...steps.slice(0, at), fileStep(site, byRole(site, 'large')[0]!), ...steps.slice(at)];
+}
+
 /** GET (or HEAD) a file of the site: 200, its Content-Type, its bytes. */
 function fileStep(site: Site, f: SiteFile, o: { method?: string; headers?: [string, string][]; version?: string } = {}): Step {
   const init: RequestInit = { method: o.method ?? 'GET', target: f.url, headers: o.headers ?? BROWSER_HEADERS, ...(o.version ? { version: o.version } : {}) };
@@ -144,7 +158,7 @@ const checks: Check[] = [
     async run(ctx) {
       const site = loadSite(ctx.root);
       const n = ctx.rng.int(3, 6);
-      const steps = smallFiles(ctx, site, n).map((f) => fileStep(site, f));
+      const steps = withLarge(ctx, site, smallFiles(ctx, site, n).map((f) => fileStep(site, f)));
       steps.splice(ctx.rng.int(1, n), 0, missingStep(site, site.missing[ctx.rng.int(0, 2)]!));
       const conn = await connectOrExplain(ctx);
       const xs = await runSteps(ctx, conn, steps, {
@@ -163,23 +177,31 @@ const checks: Check[] = [
     async run(ctx) {
       const site = loadSite(ctx.root);
       const n = ctx.rng.int(3, 5);
-      const steps = smallFiles(ctx, site, n).map((f) => fileStep(site, f));
-      steps.splice(ctx.rng.int(1, n), 0, missingStep(site, site.missing[ctx.rng.int(0, 2)]!));
+      const small = smallFiles(ctx, site, n).map((f) => fileStep(site, f));
+      small.splice(ctx.rng.int(1, n), 0, missingStep(site, site.missing[ctx.rng.int(0, 2)]!));
+      // A large file first, and no cut after the end of its head until the end of the next one: the
+      // server has both requests from one read, so one that starts the second response while the
+      // file is still going out shows it on every run (the 15 ms pauses would give it time otherwise).
+      const steps = [fileStep(site, byRole(site, 'large')[0]!), ...small];
       const all = Buffer.concat(steps.map((s) => s.request));
       const ends: number[] = [];
       for (const s of steps) ends.push((ends[ends.length - 1] ?? 0) + s.request.length);
+      const allowed = (c: number): boolean => c < ends[0]! || c >= ends[1]!;
       const cuts = new Set<number>();
       // Between the "\r\n" of the last header and the "\r\n" of the empty line (or one byte either
       // side), in some request and in the last: the cut that a server looking for the end of a head
       // in the newest chunk only misses.
-      cuts.add(ends[ctx.rng.int(0, steps.length - 2)]! - ctx.rng.pick([1, 2, 3]));
+      cuts.add(ends[ctx.rng.pick([0, ...range(2, steps.length - 2)])]! - ctx.rng.pick([1, 2, 3]));
       cuts.add(ends[steps.length - 1]! - ctx.rng.pick([1, 2, 3]));
       // Exactly between two requests, and a piece of one byte.
-      cuts.add(ends[ctx.rng.int(0, steps.length - 2)]!);
-      const single = ctx.rng.int(1, all.length - 3);
+      cuts.add(ends[ctx.rng.int(1, steps.length - 2)]!);
+      const single = ctx.rng.int(ends[1]!, all.length - 3);
       cuts.add(single).add(single + 1);
       const pieces = ctx.rng.int(8, 14);
-      while (cuts.size < pieces - 1) cuts.add(ctx.rng.int(1, all.length - 1));
+      while (cuts.size < pieces - 1) {
+        const c = ctx.rng.int(1, all.length - 1);
+        if (allowed(c)) cuts.add(c);
+      }
       const sorted = [...cuts].filter((c) => c > 0 && c < all.length).sort((a, b) => a - b);
       const writes = [0, ...sorted].map((from, i) => all.subarray(from, sorted[i] ?? all.length));
       const pauseMs = 15;
@@ -205,7 +227,8 @@ const checks: Check[] = [
       const site = loadSite(ctx.root);
       const files = smallFiles(ctx, site, 5);
       // GET, HEAD, GET, then perhaps a HEAD for a missing file (its 404 has no body either), GET.
-      const steps = [fileStep(site, files[0]!), fileStep(site, files[1]!, { method: 'HEAD' }), fileStep(site, files[2]!)];
+      // The first GET is a large file: the HEAD's answer must wait until its last byte has gone out.
+      const steps = [fileStep(site, byRole(site, 'large')[0]!), fileStep(site, files[1]!, { method: 'HEAD' }), fileStep(site, files[2]!)];
       if (ctx.rng.int(0, 1)) steps.push(missingStep(site, site.missing[0]!, 'HEAD'));
       else steps.push(fileStep(site, files[3]!, { method: 'HEAD' }));
       steps.push(fileStep(site, files[4]!));
