@@ -527,19 +527,7 @@ const checks: Check[] = [
       await slow.conn.send(bytes.subarray(0, cut));
       const started = Date.now();
       const closedDuringPause = (): boolean => slow.conn.closed !== undefined;
-      try {
-        // The room does not wait for the unfinished line.
-        await room.say(a, makeText(rng), { how: t(`while ${slow.name} was in the middle of a line`, `在 ${slow.name} 写到一行中间的时候`), hintSilent: HINT_LOOP });
-        await room.say(b, makeText(rng), { how: t(`while ${slow.name} was in the middle of a line`, `在 ${slow.name} 写到一行中间的时候`), hintSilent: HINT_LOOP });
-      } catch (err) {
-        // On a busy machine the others may already hear "* name left" here: when the server has
-        // dropped the quiet member, that is the story to tell, not the line the others got.
-        if (!(err instanceof CheckFailure)) throw err;
-        await slow.conn.readToEnd(300).catch(() => undefined);
-        if (!closedDuringPause()) throw err;
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, PAUSE_MS - (Date.now() - started))));
-      if (closedDuringPause()) {
+      const failClosed = (): never =>
         failLine(slow.conn, {
           kind: 'closed-early',
           summary: t(
@@ -550,7 +538,29 @@ const checks: Check[] = [
           hint: t('Don\'t close connections that are merely quiet (no socket.setTimeout() that destroys, or one of minutes, not milliseconds): people pause while typing.', '不要关闭只是安静下来的连接（不要用会 destroy 的 socket.setTimeout()，要用也应该是几分钟而不是几毫秒）：人打字时会停顿。'),
           room,
         });
-      }
+      /**
+       * On a busy machine a server that drops quiet members may drop them while the others are
+       * still talking, or drop another quiet member first (the others then hear "* name left"):
+       * when it has closed the paused member's connection, that is the story to tell, not the
+       * line the others got.
+       */
+      const orDroppedWhilePaused = async (run: () => Promise<void>): Promise<void> => {
+        try {
+          await run();
+        } catch (err) {
+          if (!(err instanceof CheckFailure)) throw err;
+          if (!closedDuringPause()) await slow.conn.readToEnd(600).catch(() => undefined);
+          if (closedDuringPause()) failClosed();
+          throw err;
+        }
+      };
+      // The room does not wait for the unfinished line.
+      await orDroppedWhilePaused(async () => {
+        await room.say(a, makeText(rng), { how: t(`while ${slow.name} was in the middle of a line`, `在 ${slow.name} 写到一行中间的时候`), hintSilent: HINT_LOOP });
+        await room.say(b, makeText(rng), { how: t(`while ${slow.name} was in the middle of a line`, `在 ${slow.name} 写到一行中间的时候`), hintSilent: HINT_LOOP });
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, PAUSE_MS - (Date.now() - started))));
+      if (closedDuringPause()) failClosed();
       const passedOnEarly = (got: Buffer): { story: Text; hint: Text } | undefined =>
         got.toString().startsWith(`[${slow.name}] `) && got.length < Buffer.byteLength(chatLine(slow.name, text))
           ? {
@@ -558,7 +568,9 @@ const checks: Check[] = [
               hint: t('A pause is not the end of a line; only "\\n" is. Keep the unfinished line in the buffer for as long as it takes.', '停顿不是一行的结束，只有 "\\n" 才是。把没写完的行留在缓冲区里，等多久都行。'),
             }
           : undefined;
-      await room.quiet({ who: [a, b], after: t(`while ${slow.name} paused in mid-line (it had sent ${escCut(bytes.subarray(0, cut))})`, `在 ${slow.name} 停在一行中间时（它已发送 ${escCut(bytes.subarray(0, cut))}）`), explain: passedOnEarly });
+      await orDroppedWhilePaused(() =>
+        room.quiet({ who: [a, b], after: t(`while ${slow.name} paused in mid-line (it had sent ${escCut(bytes.subarray(0, cut))})`, `在 ${slow.name} 停在一行中间时（它已发送 ${escCut(bytes.subarray(0, cut))}）`), explain: passedOnEarly }),
+      );
       await slow.conn.send(bytes.subarray(cut));
       await room.hear(slow, text, bytes, {
         how: t(`in two writes ${formatMs(PAUSE_MS)} apart, cut inside a character`, `分两次写入，相隔 ${formatMs(PAUSE_MS)}，切口在一个字符中间`),
